@@ -1,0 +1,25 @@
+//! # ehr-studio-bridge
+//!
+//! The integration layer between an EHR and Twilio's "Appointment Management with EHR Integration"
+//! (PAM) Studio flow, as one Rust core compiled to WebAssembly.
+//!
+//! Read the crate as a pipeline:
+//!
+//! * [`hl7`] — HL7 v2 parse (zero-copy, byte ranges), escape, write, MLLP, ACK.
+//!
+//! Everything that touches JavaScript lives in one module (`src/wasm.rs`, compiled only for
+//! `wasm32`); the rest of the crate is plain Rust and is tested natively with `cargo test`.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod error;
+
+pub use error::{Error, ErrorCode, Position, Result};
+
+/// The crate version (also exported to JavaScript as `version()`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)] // wasm-bindgen generated glue
+mod wasm;
