@@ -167,12 +167,18 @@ pub struct Position {
 impl Position {
     /// A position at a byte offset.
     pub fn at_offset(offset: usize) -> Self {
-        Position { offset: Some(offset), ..Default::default() }
+        Position {
+            offset: Some(offset),
+            ..Default::default()
+        }
     }
 
     /// A position in a JSON document.
     pub fn pointer(p: impl Into<String>) -> Self {
-        Position { pointer: Some(p.into()), ..Default::default() }
+        Position {
+            pointer: Some(p.into()),
+            ..Default::default()
+        }
     }
 
     /// A position at a segment/field.
@@ -233,20 +239,24 @@ pub struct Error {
     pub code: ErrorCode,
     /// Human-readable explanation (never contains input values).
     pub message: String,
-    /// Where in the input the problem is.
+    /// Where in the input the problem is (boxed to keep `Result`s small).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub position: Option<Position>,
+    pub position: Option<Box<Position>>,
 }
 
 impl Error {
     /// A new error without position.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), position: None }
+        Error {
+            code,
+            message: message.into(),
+            position: None,
+        }
     }
 
     /// Attach a position.
     pub fn at(mut self, position: Position) -> Self {
-        self.position = Some(position);
+        self.position = Some(Box::new(position));
         self
     }
 
@@ -271,6 +281,51 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// A non-fatal finding: something was repaired, guessed or ignored. Warnings never stop a mapping;
+/// hosts show them (the preview page lists them next to the field they concern).
+///
+/// `code` is a stable `SCREAMING_SNAKE` string (each module documents its codes); `field` names the
+/// output field (e.g. a Table B key) the warning is about, when there is one. Like errors, warnings
+/// never contain input values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Warning {
+    /// Stable machine-readable code.
+    pub code: &'static str,
+    /// Human-readable explanation (never contains input values).
+    pub message: String,
+    /// The output field concerned, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    /// Where in the input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+}
+
+impl Warning {
+    /// A new warning.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Warning {
+            code,
+            message: message.into(),
+            field: None,
+            position: None,
+        }
+    }
+
+    /// Attach a position.
+    pub fn at(mut self, position: Position) -> Self {
+        self.position = Some(position);
+        self
+    }
+
+    /// Attach the output field it concerns.
+    pub fn for_field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
+    }
+}
+
 /// Crate-wide result alias.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -285,7 +340,8 @@ mod tests {
             let s = c.as_str();
             assert!(seen.insert(s), "duplicate code {s}");
             assert!(
-                s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
+                s.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
                 "{s} is not SCREAMING_SNAKE"
             );
         }
@@ -293,14 +349,18 @@ mod tests {
 
     #[test]
     fn display_includes_code_and_position() {
-        let e = Error::new(ErrorCode::Hl7BadPath, "component must be a positive number").at(Position {
-            segment: Some("PID".into()),
-            field: Some(13),
-            repetition: Some(2),
-            component: Some(1),
-            ..Default::default()
-        });
-        assert_eq!(e.to_string(), "HL7_BAD_PATH: component must be a positive number (PID-13[2].1)");
+        let e =
+            Error::new(ErrorCode::Hl7BadPath, "component must be a positive number").at(Position {
+                segment: Some("PID".into()),
+                field: Some(13),
+                repetition: Some(2),
+                component: Some(1),
+                ..Default::default()
+            });
+        assert_eq!(
+            e.to_string(),
+            "HL7_BAD_PATH: component must be a positive number (PID-13[2].1)"
+        );
         let j = serde_json::to_value(&e).unwrap();
         assert_eq!(j["code"], "HL7_BAD_PATH");
         assert_eq!(j["position"]["field"], 13);

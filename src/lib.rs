@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod hl7;
 
 pub use error::{Error, ErrorCode, Position, Result};
 
