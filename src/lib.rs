@@ -16,6 +16,9 @@
 pub mod error;
 pub mod hl7;
 
+#[doc(hidden)]
+pub mod fuzz_entry;
+
 pub use error::{Error, ErrorCode, Position, Result};
 
 /// The crate version (also exported to JavaScript as `version()`).

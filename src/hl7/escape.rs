@@ -180,7 +180,7 @@ fn decode_format(rest: &[u8], out: &mut String) -> bool {
 ///
 /// Delimiters and the escape character become `\F\ \S\ \T\ \R\ \E\ \P\`; CR and LF become `\X0D\`
 /// and `\X0A\` so that they cannot split a segment. Returns `None` when the value needs escaping but
-/// the message has no escape character (MSH-2 shorter than 3 characters).
+/// the message has no usable escape character (MSH-2 shorter than 3 characters, or a letter/digit).
 ///
 /// ```
 /// use ehr_studio_bridge::hl7::{escape::{decode, encode}, Delimiters};
@@ -204,7 +204,9 @@ pub fn encode<'a>(value: &'a str, d: &Delimiters) -> Option<Cow<'a, str>> {
     if !value.bytes().any(special) {
         return Some(Cow::Borrowed(value));
     }
-    let esc = char::from(d.escape?);
+    // An alphanumeric escape character cannot be written unambiguously (`S` would be both the
+    // escape character and the code letter of `\S\`).
+    let esc = char::from(d.escape.filter(|e| !e.is_ascii_alphanumeric())?);
     let mut out = String::with_capacity(value.len() + 8);
     for ch in value.chars() {
         let code = match ch {

@@ -537,7 +537,9 @@ pub struct Segment<'m> {
 impl<'m> Segment<'m> {
     /// Segment name (first three characters), e.g. `"PID"`.
     pub fn name(&self) -> &'m str {
-        self.raw().get(..3).unwrap_or_else(|| self.raw())
+        let raw = self.raw();
+        let end = raw.char_indices().nth(3).map_or(raw.len(), |(i, _)| i);
+        raw.get(..end).unwrap_or(raw)
     }
 
     fn name_bytes(&self) -> &'m [u8] {
@@ -560,9 +562,15 @@ impl<'m> Segment<'m> {
         self.range.clone()
     }
 
-    /// Whether this is a header segment whose fields 1 and 2 are the delimiters (`MSH`, `FHS`, `BHS`).
+    /// Whether this is a header segment whose fields 1 and 2 are the delimiters (`MSH`, `FHS`, `BHS`
+    /// followed by the message's field separator).
     pub fn is_header(&self) -> bool {
         matches!(self.name_bytes(), b"MSH" | b"FHS" | b"BHS")
+            && self
+                .raw()
+                .as_bytes()
+                .get(3)
+                .is_none_or(|&b| b == self.msg.delimiters.field)
     }
 
     /// The message this segment belongs to.

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Run one cargo-fuzz target, seeded from the test fixtures (needs the nightly toolchain and
+# `cargo install cargo-fuzz`). Usage: fuzz/run.sh <target> [seconds]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:?target name, e.g. hl7_parse}
+secs=${2:-300}
+mkdir -p "fuzz/corpus/$target"
+case "$target" in
+  hl7_*) find tests/fixtures/corpus -name '*.hl7' -size -20k -exec cp {} "fuzz/corpus/$target/" \; ;;
+  *json*|*fhir*|*redox*|*reply*) find tests/fixtures/fhir tests/fixtures/redox tests/fixtures/twilio -name '*.json' -size -20k -exec cp {} "fuzz/corpus/$target/" \; ;;
+esac
+cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- -max_total_time="$secs" -print_final_stats=1
