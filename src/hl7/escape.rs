@@ -201,6 +201,11 @@ pub fn encode<'a>(value: &'a str, d: &Delimiters) -> Option<Cow<'a, str>> {
             || b == b'\r'
             || b == b'\n'
     };
+    if value == "\"\"" {
+        // Written as is, `""` would mean "present but null"; hex-escape the text instead.
+        let esc = char::from(d.escape.filter(|e| !e.is_ascii_alphanumeric())?);
+        return Some(Cow::Owned(format!("{esc}X2222{esc}")));
+    }
     if !value.bytes().any(special) {
         return Some(Cow::Borrowed(value));
     }
@@ -331,10 +336,14 @@ mod tests {
             "naïve — 中文 🚀",
             "\\E\\",
             "#",
+            "\"\"",
+            "\"",
         ] {
             let e = encode(v, &t).unwrap();
             assert_eq!(decode(&e, &t), v, "{v:?} -> {e:?}");
         }
+        // A literal `""` must not be written as the null marker.
+        assert_eq!(encode("\"\"", &t).unwrap(), "\\X2222\\");
     }
 
     #[test]
