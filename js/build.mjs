@@ -119,7 +119,7 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
 /** @param {string} label @param {Buffer} bytes */
 function sizeLine(label, bytes) {
   const gz = zlib.gzipSync(bytes, { level: 9 }).length;
-  return `${label.padEnd(34)} raw ${String(bytes.length).padStart(8)} B (${kb(bytes.length)})   gzip ${String(gz).padStart(7)} B (${kb(gz)})`;
+  return `${label.padEnd(36)} raw ${String(bytes.length).padStart(8)} B (${kb(bytes.length)})   gzip ${String(gz).padStart(7)} B (${kb(gz)})`;
 }
 
 /** Every file path mentioned in an `exports` map (recursively), e.g. "./dist/x.cjs". @param {unknown} e @returns {string[]} */
