@@ -42,6 +42,8 @@ error_codes! {
     UnknownInputKind = "UNKNOWN_INPUT_KIND",
     /// An argument passed from the host had the wrong type or shape.
     BadArgument = "BAD_ARGUMENT",
+    /// A bug in this library (e.g. a result that could not be serialized). Please report it.
+    Internal = "INTERNAL",
 
     // ---- HL7 v2 ----------------------------------------------------------------------------
     /// The message does not start with an `MSH` (or batch `FHS`/`BHS`) segment.

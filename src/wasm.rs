@@ -32,11 +32,11 @@ use wasm_bindgen::JsCast;
 
 use crate::{Error, ErrorCode};
 
+mod hl7;
 #[cfg(test)]
 mod tests;
 
 /// `name` of every error this package throws.
-#[cfg_attr(not(test), allow(dead_code))] // until the first mapping export uses it
 pub(crate) const ERROR_NAME: &str = "EhrStudioBridgeError";
 
 // ---- shared TypeScript vocabulary ------------------------------------------------------------
@@ -141,7 +141,10 @@ pub fn version() -> String {
 /// ```
 #[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "ErrorCode[]")]
 pub fn error_codes() -> js_sys::Array {
-    ErrorCode::ALL.iter().map(|c| JsValue::from_str(c.as_str())).collect()
+    ErrorCode::ALL
+        .iter()
+        .map(|c| JsValue::from_str(c.as_str()))
+        .collect()
 }
 
 // ---- argument conversion -------------------------------------------------------------------
@@ -156,7 +159,11 @@ extern "C" {
 
     /// `encoder.encodeInto(source, destination)`: UTF-16 → UTF-8 straight into `destination`.
     #[wasm_bindgen(method, js_name = encodeInto)]
-    fn encode_into(this: &TextEncoder, source: &JsString, destination: &Uint8Array) -> EncodeIntoResult;
+    fn encode_into(
+        this: &TextEncoder,
+        source: &JsString,
+        destination: &Uint8Array,
+    ) -> EncodeIntoResult;
 
     type EncodeIntoResult;
 
@@ -182,7 +189,6 @@ thread_local! {
 ///   2.3 µs; 18 KB 1.0 µs vs 23 µs; mostly non-ASCII 18 KB: the same (~8 µs) either way.
 ///   Lone surrogates become U+FFFD, as with any `TextEncoder`.
 /// * anything else: a `BAD_ARGUMENT` error (already a JS `Error`).
-#[cfg_attr(not(test), allow(dead_code))] // until the first mapping export uses it
 pub(crate) fn input_bytes(v: &JsValue) -> Result<Vec<u8>, JsValue> {
     if v.is_string() {
         Ok(encode_utf8(v.unchecked_ref::<JsString>()))
@@ -203,7 +209,6 @@ pub(crate) fn input_bytes(v: &JsValue) -> Result<Vec<u8>, JsValue> {
 /// First pass assumes ASCII (capacity = UTF-16 length, exact for typical HL7); if the encoder stops
 /// early, the rest is encoded into `3 × remaining` spare capacity (the UTF-8 worst case per UTF-16
 /// unit). So an ASCII message never makes wasm memory grow to 3× its size.
-#[cfg_attr(not(test), allow(dead_code))] // until the first mapping export uses it
 fn encode_utf8(s: &JsString) -> Vec<u8> {
     let units = s.length() as usize;
     let mut out: Vec<u8> = Vec::with_capacity(units);
@@ -221,7 +226,6 @@ fn encode_utf8(s: &JsString) -> Vec<u8> {
 }
 
 /// Encode `s` into the spare capacity of `out` (appending); returns the UTF-16 units consumed.
-#[cfg_attr(not(test), allow(dead_code))] // until the first mapping export uses it
 fn encode_into_spare(enc: &TextEncoder, s: &JsString, out: &mut Vec<u8>) -> u32 {
     let len = out.len();
     let spare = out.spare_capacity_mut();
@@ -233,7 +237,10 @@ fn encode_into_spare(enc: &TextEncoder, s: &JsString, out: &mut Vec<u8>) -> u32 
         let view = Uint8Array::view_mut_raw(spare.as_mut_ptr().cast::<u8>(), spare.len());
         let r = enc.encode_into(s, &view);
         let written = r.written() as usize;
-        assert!(written <= spare.len(), "TextEncoder.encodeInto wrote past its destination");
+        assert!(
+            written <= spare.len(),
+            "TextEncoder.encodeInto wrote past its destination"
+        );
         out.set_len(len + written);
         r.read()
     }
@@ -246,19 +253,69 @@ fn encode_into_spare(enc: &TextEncoder, s: &JsString, out: &mut Vec<u8>) -> u32 
 /// Structs and maps become plain objects (not `Map`s), `Option::None` becomes `null` unless the
 /// Rust type says `skip_serializing_if`, `u64` beyond 2^53 loses precision like any JSON number.
 /// One string crosses the boundary (decoded by `TextDecoder`) instead of one call per field.
-#[cfg_attr(not(test), allow(dead_code))] // until the first mapping export uses it
 pub(crate) fn json_out<T: serde::Serialize + ?Sized>(v: &T) -> Result<JsValue, JsValue> {
     // Only fails for non-string map keys or a failing custom `Serialize`: a bug in this crate.
     let text = serde_json::to_string(v).map_err(|_| {
-        to_js_error(Error::new(ErrorCode::JsonBadType, "internal: result could not be serialized as JSON"))
+        to_js_error(Error::new(
+            ErrorCode::Internal,
+            "the result could not be serialized as JSON",
+        ))
     })?;
     js_sys::JSON::parse(&text)
+}
+
+/// A plain JS options object as a Rust value: `JSON.stringify` in JS, then serde. `undefined` and
+/// `null` read as `{}` (so every field of `T` must have a default for that to succeed).
+///
+/// Serde's message is kept (it names the offending key and the expected type) but any quoted input
+/// string in it is replaced by `"…"`, so no value from the caller's data reaches the error.
+pub(crate) fn json_in<T: serde::de::DeserializeOwned>(
+    v: &JsValue,
+    what: &str,
+) -> Result<T, JsValue> {
+    let text = if v.is_undefined() || v.is_null() {
+        "{}".to_owned()
+    } else {
+        js_sys::JSON::stringify(v)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| {
+                to_js_error(Error::new(
+                    ErrorCode::BadArgument,
+                    format!("{what} must be a plain object"),
+                ))
+            })?
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        to_js_error(Error::new(
+            ErrorCode::BadArgument,
+            format!("{what}: {}", redact_quoted(&e.to_string())),
+        ))
+    })
+}
+
+/// Replace every `"…"`-quoted span of a serde message (those quote input values).
+pub(crate) fn redact_quoted(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut inside = false;
+    for ch in msg.chars() {
+        if ch == '"' {
+            if inside {
+                out.push_str("…\"");
+            } else {
+                out.push('"');
+            }
+            inside = !inside;
+        } else if !inside {
+            out.push(ch);
+        }
+    }
+    out
 }
 
 /// A crate [`Error`] as a real JS `Error`:
 /// `message` = `Display` of the error (`"CODE: text (position)"`), `name` = `"EhrStudioBridgeError"`,
 /// own properties `code` (string) and `position` (plain object, or `undefined`).
-#[cfg_attr(not(test), allow(dead_code))] // until the first mapping export uses it
 pub(crate) fn to_js_error(e: Error) -> JsValue {
     let err = js_sys::Error::new(&e.to_string());
     err.set_name(ERROR_NAME);
@@ -267,7 +324,11 @@ pub(crate) fn to_js_error(e: Error) -> JsValue {
         None => JsValue::UNDEFINED,
     };
     // `Reflect.set` on a fresh, extensible Error cannot fail.
-    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code.as_str()));
+    let _ = js_sys::Reflect::set(
+        &err,
+        &JsValue::from_str("code"),
+        &JsValue::from_str(e.code.as_str()),
+    );
     let _ = js_sys::Reflect::set(&err, &JsValue::from_str("position"), &position);
     err.into()
 }

@@ -2,6 +2,8 @@
 //! cargo-fuzz on nightly). Feeds every corpus file, every saved fuzz regression, and a few
 //! thousand deterministic mutations of them. Any panic fails the test.
 
+#![cfg(not(target_arch = "wasm32"))] // native only: reads fixtures from disk
+
 use ehr_studio_bridge::fuzz_entry;
 use std::path::Path;
 

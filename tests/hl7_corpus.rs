@@ -2,6 +2,8 @@
 //! must be internally consistent. Specific expectations come from corpus/INDEX.md and
 //! corpus/synthetic/README.md.
 
+#![cfg(not(target_arch = "wasm32"))] // native only: reads fixtures from disk
+
 use ehr_studio_bridge::hl7::{ack, mllp, tree, Message};
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,8 @@
 //! (text, including delimiters, escape characters, CR/LF and non-ASCII; explicit nulls; empties)
 //! comes back identical, for random delimiter sets too.
 
+#![cfg(not(target_arch = "wasm32"))] // native only: reads fixtures from disk
+
 use ehr_studio_bridge::hl7::write::{Leaf, MessageBuilder, SegmentBuilder};
 use ehr_studio_bridge::hl7::{Delimiters, Message};
 use proptest::prelude::*;

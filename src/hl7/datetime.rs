@@ -194,10 +194,20 @@ fn parse_offset(t: &[u8]) -> Option<Offset> {
 /// assert_eq!(ehr_studio_bridge::hl7::datetime::format_utc_millis(0), "19700101000000+0000");
 /// ```
 pub fn format_utc_millis(ms: i64) -> String {
+    use chrono::{Datelike, Timelike};
+    // Hand-formatted: chrono's strftime machinery would add kilobytes to the wasm.
     let dt = chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
         .naive_utc();
-    format!("{}+0000", dt.format("%Y%m%d%H%M%S"))
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}+0000",
+        dt.year(),
+        dt.month(),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
 }
 
 #[cfg(test)]

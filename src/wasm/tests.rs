@@ -45,7 +45,10 @@ fn string_and_uint8array_give_identical_utf8() {
 #[wasm_bindgen_test]
 fn large_inputs_both_passes() {
     let ascii = "PID|1||123^^^MRN|\r".repeat(20_000);
-    assert_eq!(input_bytes(&JsValue::from_str(&ascii)).unwrap(), ascii.as_bytes());
+    assert_eq!(
+        input_bytes(&JsValue::from_str(&ascii)).unwrap(),
+        ascii.as_bytes()
+    );
     // ASCII prefix, then a large non-ASCII tail: the second pass reserves 3x of the remainder.
     let mixed = format!("{ascii}{}", "中😀é".repeat(10_000));
     let bytes = input_bytes(&JsValue::from_str(&mixed)).unwrap();
@@ -70,7 +73,9 @@ fn uint8array_subarray_and_node_buffer() {
     let buffer = get(&js_sys::global(), "Buffer");
     if !buffer.is_undefined() {
         let from: js_sys::Function = get(&buffer, "from").unchecked_into();
-        let buf = from.call1(&buffer, &JsValue::from_str("Zoë 中 😀")).unwrap();
+        let buf = from
+            .call1(&buffer, &JsValue::from_str("Zoë 中 😀"))
+            .unwrap();
         assert_eq!(input_bytes(&buf).unwrap(), "Zoë 中 😀".as_bytes());
     }
 }
@@ -114,11 +119,17 @@ fn errors_are_real_errors_with_code_and_position() {
     assert_eq!(get(&js, "code"), "HL7_BAD_PATH");
     let pos = get(&js, "position");
     assert!(pos.is_object());
-    assert_eq!(Object::get_prototype_of(&pos), Object::get_prototype_of(&Object::new()));
+    assert_eq!(
+        Object::get_prototype_of(&pos),
+        Object::get_prototype_of(&Object::new())
+    );
     assert_eq!(get(&pos, "segment"), "PID");
     assert_eq!(get(&pos, "field").as_f64(), Some(13.0));
     assert_eq!(get(&pos, "repetition").as_f64(), Some(2.0));
-    assert!(get(&pos, "offset").is_undefined(), "absent fields are omitted");
+    assert!(
+        get(&pos, "offset").is_undefined(),
+        "absent fields are omitted"
+    );
     // The stack is the JS one, captured where the error was built.
     assert!(get(&js, "stack").is_string());
 
@@ -139,7 +150,9 @@ fn json_out_gives_plain_objects_and_null() {
     let out = Out {
         name: "Zoë 中",
         missing: None,
-        params: [("appointment_id", "A1"), ("patient_phone", "+15555550100")].into_iter().collect(),
+        params: [("appointment_id", "A1"), ("patient_phone", "+15555550100")]
+            .into_iter()
+            .collect(),
         list: vec![1, 2],
     };
     let v = json_out(&out).unwrap();
@@ -157,7 +170,10 @@ fn json_out_gives_plain_objects_and_null() {
 #[wasm_bindgen_test]
 fn exports_version_and_error_codes() {
     assert_eq!(version(), crate::VERSION);
-    let codes: Vec<String> = error_codes().iter().map(|c| c.as_string().unwrap()).collect();
+    let codes: Vec<String> = error_codes()
+        .iter()
+        .map(|c| c.as_string().unwrap())
+        .collect();
     let expected: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(codes, expected);
 }
@@ -165,7 +181,10 @@ fn exports_version_and_error_codes() {
 #[wasm_bindgen_test]
 fn typescript_declarations_match_rust_types() {
     for c in ErrorCode::ALL {
-        assert!(ERROR_CODE_TS.contains(&format!("| \"{}\"", c.as_str())), "{c} missing in TS union");
+        assert!(
+            ERROR_CODE_TS.contains(&format!("| \"{}\"", c.as_str())),
+            "{c} missing in TS union"
+        );
     }
     assert!(ERROR_CODE_TS.trim_end().ends_with(';'));
     // Every field of a fully populated Position must be declared in `ErrorPosition`.
@@ -181,6 +200,9 @@ fn typescript_declarations_match_rust_types() {
     };
     let json = serde_json::to_value(&full).unwrap();
     for key in json.as_object().unwrap().keys() {
-        assert!(TS_SHARED.contains(&format!("  {key}?: ")), "ErrorPosition lacks `{key}`");
+        assert!(
+            TS_SHARED.contains(&format!("  {key}?: ")),
+            "ErrorPosition lacks `{key}`"
+        );
     }
 }
