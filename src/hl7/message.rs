@@ -514,9 +514,10 @@ fn split_segments(bytes: &[u8], start: usize, field: u8) -> Vec<Range<usize>> {
                 .position(|b| !b.is_ascii_whitespace())
                 .unwrap_or(0);
             let mut e = end;
-            // A trailing LF in CR mode would be data, but a lone trailing space/tab run at the very end
-            // of the message (editor damage) is kept: it is data too.
-            if !cr_mode && bytes.get(e.wrapping_sub(1)) == Some(&b'\r') {
+            // Line ends next to the separator belong to the terminator: a CR before the LF in LF
+            // mode, and a LF before the CR (or at the very end) in CR mode. A LF *inside* a CR-mode
+            // segment stays data.
+            while e > s + lead && matches!(bytes.get(e - 1), Some(b'\r' | b'\n')) {
                 e -= 1;
             }
             out.push(s + lead..e);
