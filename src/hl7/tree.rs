@@ -8,6 +8,7 @@
 use super::{Element, Level, Message, Segment};
 use crate::error::Warning;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// How ranges are expressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -23,7 +24,7 @@ pub enum Offsets {
 /// The tree of a whole message.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct MessageTree {
+pub struct MessageTree<'m> {
     /// Charset used to decode the input.
     pub charset: &'static str,
     /// MSH-18 as declared.
@@ -37,7 +38,7 @@ pub struct MessageTree {
     /// MSH-10.
     pub control_id: Option<String>,
     /// The segments.
-    pub segments: Vec<SegmentNode>,
+    pub segments: Vec<SegmentNode<'m>>,
     /// Parse warnings.
     pub warnings: Vec<Warning>,
 }
@@ -63,7 +64,7 @@ pub struct DelimiterInfo {
 /// One segment.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SegmentNode {
+pub struct SegmentNode<'m> {
     /// Name, e.g. `PID`.
     pub name: String,
     /// 1-based position in the message.
@@ -71,32 +72,32 @@ pub struct SegmentNode {
     /// `[start, end)`.
     pub range: [usize; 2],
     /// Non-empty fields.
-    pub fields: Vec<Node>,
+    pub fields: Vec<Node<'m>>,
 }
 
 /// A field, repetition, component or subcomponent.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Node {
+pub struct Node<'m> {
     /// 1-based number at its level (field number, repetition number, …).
     pub n: usize,
     /// `[start, end)`.
     pub range: [usize; 2],
-    /// Decoded value (leaves only).
+    /// Decoded value (leaves only). Borrowed from the message unless an escape was decoded.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<Cow<'m, str>>,
     /// Present but null (`""`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub null: bool,
     /// Repetitions (fields with more than one).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reps: Option<Vec<Node>>,
+    pub reps: Option<Vec<Node<'m>>>,
     /// Components.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub components: Option<Vec<Node>>,
+    pub components: Option<Vec<Node<'m>>>,
     /// Subcomponents.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subcomponents: Option<Vec<Node>>,
+    pub subcomponents: Option<Vec<Node<'m>>>,
 }
 
 /// Converts byte offsets of the text to the requested unit.
@@ -164,7 +165,7 @@ impl OffsetMap {
 /// assert_eq!(pid.fields[1].reps.as_ref().unwrap().len(), 2);
 /// assert_eq!(pid.fields[2].components.as_ref().unwrap()[1].value.as_deref(), Some("JANE"));
 /// ```
-pub fn build(msg: &Message<'_>, mode: Offsets) -> MessageTree {
+pub fn build<'m>(msg: &'m Message<'m>, mode: Offsets) -> MessageTree<'m> {
     let map = OffsetMap::new(msg, mode);
     let d = msg.delimiters();
     let s = |c: Option<u8>| c.map(|c| char::from(c).to_string());
@@ -190,7 +191,7 @@ pub fn build(msg: &Message<'_>, mode: Offsets) -> MessageTree {
     }
 }
 
-fn segment_node(seg: &Segment<'_>, map: &OffsetMap) -> SegmentNode {
+fn segment_node<'m>(seg: &Segment<'m>, map: &OffsetMap) -> SegmentNode<'m> {
     SegmentNode {
         name: seg.name().to_owned(),
         index: seg.index() + 1,
@@ -203,7 +204,7 @@ fn segment_node(seg: &Segment<'_>, map: &OffsetMap) -> SegmentNode {
     }
 }
 
-fn node(n: usize, e: &Element<'_>, map: &OffsetMap) -> Node {
+fn node<'m>(n: usize, e: &Element<'m>, map: &OffsetMap) -> Node<'m> {
     let mut out = Node {
         n,
         range: map.range(e.range()),
@@ -238,10 +239,10 @@ fn node(n: usize, e: &Element<'_>, map: &OffsetMap) -> Node {
                 let inner = node(1, &comp, map);
                 out.subcomponents = inner.subcomponents;
             }
-            None => out.value = Some(e.decoded().into_owned()),
+            None => out.value = Some(e.decoded()),
         }
     } else {
-        out.value = Some(e.decoded().into_owned());
+        out.value = Some(e.decoded());
     }
     out
 }
