@@ -194,6 +194,11 @@ function main() {
   fs.copyFileSync(path.join(work, 'nodejs', `${NAME}.d.ts`), path.join(dist, `${NAME}.d.cts`));
   fs.copyFileSync(finalWasm, path.join(dist, `${NAME}_bg.wasm`));
 
+  // JS adapters (js/*.cjs: CLI, Twilio Functions shims) ship next to the glue they require.
+  for (const f of fs.readdirSync(path.join(ROOT, 'js')).filter((f) => f.endsWith('.cjs'))) {
+    fs.copyFileSync(path.join(ROOT, 'js', f), path.join(dist, f));
+  }
+
   // package.json: the template, with the crate version
   const template = JSON.parse(fs.readFileSync(path.join(ROOT, 'pkg-template', 'package.json'), 'utf8'));
   template.version = version;
@@ -204,7 +209,7 @@ function main() {
   }
 
   // Every file the exports map points at must exist (the packed-tarball test checks npm pack too).
-  const missing = [...exportTargets(template.exports), template.main, template.types]
+  const missing = [...exportTargets(template.exports), template.main, template.types, ...Object.values(template.bin ?? {})]
     .filter((p) => typeof p === 'string' && !p.includes('*'))
     .filter((p) => !fs.existsSync(path.join(out, p)));
   if (missing.length) fail(`pkg-template/package.json points at missing files: ${missing.join(', ')}`);
