@@ -47,12 +47,18 @@ function main(argv) {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (!file) {
+  if (!file || !['parse', 'query', 'ack'].includes(cmd)) {
     process.stderr.write(USAGE);
     return 2;
   }
+  let input;
+  try {
+    input = readInput(file);
+  } catch (e) {
+    process.stderr.write(`ehr-studio-bridge: cannot read ${file}: ${/** @type {Error} */ (e).message}\n`);
+    return 2;
+  }
   const api = loadApi();
-  const input = readInput(file);
   switch (cmd) {
     case 'parse':
       printJson(api.parseHl7(input));
