@@ -38,7 +38,11 @@ fn reply(event: &str) -> Reply {
         "provider_id": provider,
         "patient_id": patient,
     });
-    parse_reply(body.to_string().as_bytes(), Some("application/json;charset=utf-8")).expect("reply")
+    parse_reply(
+        body.to_string().as_bytes(),
+        Some("application/json;charset=utf-8"),
+    )
+    .expect("reply")
 }
 
 fn golden_path(trigger: &str, version: &str) -> String {
@@ -52,14 +56,18 @@ fn golden_files() {
         for (event, trigger) in [("Confirm", "s03"), ("Cancel", "s04")] {
             let r = reply(event);
             let control = format!("SRM{}{}", trigger.to_uppercase(), version.replace('.', ""));
-            let text = reply_to_hl7(&r, &cfg(version), &control, "20250305143012+0000").expect("srm");
+            let text =
+                reply_to_hl7(&r, &cfg(version), &control, "20250305143012+0000").expect("srm");
             let path = golden_path(trigger, version);
             if update {
                 std::fs::create_dir_all("tests/golden/srm").expect("dir");
                 std::fs::write(&path, &text).expect("write");
             }
             let golden = std::fs::read_to_string(&path).expect(&path);
-            assert_eq!(text, golden, "{path} differs (UPDATE_GOLDEN=1 to regenerate)");
+            assert_eq!(
+                text, golden,
+                "{path} differs (UPDATE_GOLDEN=1 to regenerate)"
+            );
 
             let m = Message::parse_str(&golden).expect("parse");
             assert!(m.warnings().is_empty(), "{path}: {:?}", m.warnings());
@@ -82,7 +90,14 @@ fn golden_files() {
             assert_eq!(m.get("PID-3.4").expect("PID-3.4").decoded(), "NORTHSIDE");
             assert_eq!(m.get("AIP-3.1").expect("AIP-3").decoded(), r.provider_id);
             let reason = m.get("ARQ-6.1").expect("ARQ-6").decoded().into_owned();
-            assert_eq!(reason, if event == "Cancel" { "PATCAN" } else { "PATCONF" });
+            assert_eq!(
+                reason,
+                if event == "Cancel" {
+                    "PATCAN"
+                } else {
+                    "PATCONF"
+                }
+            );
         }
     }
 }
@@ -91,13 +106,17 @@ fn golden_files() {
 fn illustrative_corpus_shape_is_matched() {
     // The hand-made illustrative SRMs in the corpus use the same segment skeleton
     // (MSH ARQ [NTE] PID RGS ...) and field positions for ARQ-1/2/6/15/19.
-    for name in ["syn_srm_s03_v251_illustrative.hl7", "syn_srm_s04_v251_illustrative.hl7"] {
+    for name in [
+        "syn_srm_s03_v251_illustrative.hl7",
+        "syn_srm_s04_v251_illustrative.hl7",
+    ] {
         let raw = std::fs::read(format!("tests/fixtures/corpus/synthetic/{name}")).expect(name);
         let m = Message::parse(&raw).expect("parse");
         assert!(m.get("ARQ-1.1").is_some() && m.get("ARQ-19.1").is_some());
         assert!(m.segment("RGS").is_some());
     }
-    let ours = reply_to_hl7(&reply("Cancel"), &cfg("2.5.1"), "C", "20250305143012+0000").expect("srm");
+    let ours =
+        reply_to_hl7(&reply("Cancel"), &cfg("2.5.1"), "C", "20250305143012+0000").expect("srm");
     let m = Message::parse_str(&ours).expect("parse");
     assert_eq!(m.get("MSH-9").expect("MSH-9").raw(), "SRM^S04^SRM_S01");
 }
