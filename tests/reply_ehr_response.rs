@@ -8,10 +8,20 @@ fn corpus(name: &str) -> Vec<u8> {
     std::fs::read(format!("tests/fixtures/corpus/{name}")).expect(name)
 }
 
+/// (file, code, accepted, retryable, control id, errors, text)
+type AckCase = (
+    &'static str,
+    &'static str,
+    bool,
+    bool,
+    &'static str,
+    usize,
+    Option<&'static str>,
+);
+
 #[test]
 fn corpus_acks() {
-    // (file, code, accepted, retryable, control id, errors, text)
-    let cases: [(&str, &str, bool, bool, &str, usize, Option<&str>); 6] = [
+    let cases: [AckCase; 6] = [
         (
             "synthetic/syn_ack_ae_with_err_v251.hl7",
             "AE",
