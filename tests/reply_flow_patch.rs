@@ -17,8 +17,10 @@ fn opts() -> FlowPatchOptions {
     }
 }
 
-/// name → (type, [(event, next)])
-fn graph(flow: &Value) -> Vec<(String, String, Vec<(String, Option<String>)>)> {
+/// (name, type, [(event, next)]) per state.
+type Node = (String, String, Vec<(String, Option<String>)>);
+
+fn graph(flow: &Value) -> Vec<Node> {
     flow["states"]
         .as_array()
         .expect("states")
