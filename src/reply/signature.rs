@@ -325,8 +325,9 @@ fn hex_lower(bytes: &[u8]) -> String {
     const H: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        s.push(char::from(H[usize::from(b >> 4)]));
-        s.push(char::from(H[usize::from(b & 15)]));
+        for nibble in [b >> 4, b & 15] {
+            s.push(char::from(H.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+        }
     }
     s
 }

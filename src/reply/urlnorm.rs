@@ -115,8 +115,9 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 fn pct(out: &mut String, byte: u8) {
     out.push('%');
-    out.push(char::from(HEX[usize::from(byte >> 4)]));
-    out.push(char::from(HEX[usize::from(byte & 15)]));
+    for nibble in [byte >> 4, byte & 15] {
+        out.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+    }
 }
 
 #[derive(Clone, Copy)]
