@@ -326,7 +326,9 @@ fn hex_lower(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         for nibble in [b >> 4, b & 15] {
-            s.push(char::from(H.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+            s.push(char::from(
+                H.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
         }
     }
     s

@@ -116,7 +116,9 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 fn pct(out: &mut String, byte: u8) {
     out.push('%');
     for nibble in [byte >> 4, byte & 15] {
-        out.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+        out.push(char::from(
+            HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+        ));
     }
 }
 
