@@ -122,6 +122,10 @@ error_codes! {
     FlowPatchFailed = "FLOW_PATCH_FAILED",
     /// The EHR's response (ACK/SRR/HTTP) could not be interpreted.
     EhrResponseUnparseable = "EHR_RESPONSE_UNPARSEABLE",
+    /// A reply field is present but unusable (control characters, longer than the limit).
+    ReplyBadField = "REPLY_BAD_FIELD",
+    /// The Appointment passed in as "current" is not the one the reply is about.
+    ReplyAppointmentMismatch = "REPLY_APPOINTMENT_MISMATCH",
 }
 
 impl fmt::Display for ErrorCode {

@@ -6,6 +6,8 @@
 //! Read the crate as a pipeline:
 //!
 //! * [`hl7`] — HL7 v2 parse (zero-copy, byte ranges), escape, write, MLLP, ACK.
+//! * [`reply`] — patient replies (Twilio → EHR): reply parsing, Twilio signature verification,
+//!   SRM^S03/S04, FHIR write requests, EHR responses, Studio flow patching.
 //!
 //! Everything that touches JavaScript lives in one module (`src/wasm.rs`, compiled only for
 //! `wasm32`); the rest of the crate is plain Rust and is tested natively with `cargo test`.
@@ -15,6 +17,7 @@
 
 pub mod error;
 pub mod hl7;
+pub mod reply;
 
 #[doc(hidden)]
 pub mod fuzz_entry;

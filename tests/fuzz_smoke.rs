@@ -4,6 +4,9 @@
 
 #![cfg(not(target_arch = "wasm32"))] // native only: reads fixtures from disk
 
+mod common;
+use common::Rng;
+
 use ehr_studio_bridge::fuzz_entry;
 use std::path::Path;
 
@@ -28,20 +31,6 @@ fn files(dir: &str, ext: &[&str]) -> Vec<Vec<u8>> {
     let mut v = Vec::new();
     walk(Path::new(dir), ext, &mut v);
     v
-}
-
-/// xorshift64*: deterministic, dependency-free.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 const INTERESTING: &[u8] = b"|^~\\&#\r\n\x0b\x1c\"MSHPIDXF.0123456789\xff\xc3";

@@ -1,0 +1,656 @@
+//! Replies as FHIR R4 write requests. The core only **describes** the HTTP request; the host sends
+//! it (with its own token in place of the `<access_token>` placeholder).
+//!
+//! | reply | generic R4 | Oracle Health Millennium |
+//! |---|---|---|
+//! | CANCEL | `status = cancelled` + `cancelationReason` (`pat-crs`) | `replace /status` + `add /cancelationReason` (coding without display) |
+//! | CONFIRM | patient participant `status = accepted` | `replace /patient-status accepted` |
+//!
+//! Generic styles: `json-patch` (`application/json-patch+json`, a `test` op guards the status /
+//! the participant index), `fhirpath-patch` (`Parameters`, no index needed), `put` (the whole
+//! Appointment as read, modified) and `appointment-response` (POST an `AppointmentResponse`,
+//! `accepted` / `declined`, for servers that let the scheduler apply it).
+//!
+//! **Two phases.** When the request needs facts only a read can give — the version for `If-Match`
+//! (always for Oracle, or with `ifMatch: "require"`), the participant index (JSON Patch CONFIRM), or
+//! the whole resource (`put`) — the result is `{action: "read", needsRead: true, request: GET …}`.
+//! The host performs the GET and calls again with the Appointment as `current` (either the resource
+//! itself or `{"resource": {...}, "etag": "W/\"3\""}` when it has the `ETag` header). With `current`
+//! known, no-ops are detected: CANCEL of a `cancelled` appointment and CONFIRM of an already
+//! `accepted` patient give `{action: "none", reason}`.
+//!
+//! Result JSON: `{action: "write"|"read"|"none", needsRead, target, style,
+//! request?: {method, url, headers, body?}, reason?, warnings}`. `request` has exactly the shape of
+//! `tests/fixtures/fhir/synthetic/outbound/*.request.json`.
+
+use super::config::{FhirReplyConfig, FhirStyle, FhirTarget, IfMatchPolicy, ReplyConfig};
+use super::parse::{Reply, ReplyEvent};
+use crate::error::{Error, ErrorCode, Position, Result, Warning};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+/// An HTTP request for the host to send.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HttpRequest {
+    /// `GET`, `PATCH`, `PUT` or `POST`.
+    pub method: &'static str,
+    /// Absolute URL.
+    pub url: String,
+    /// Header name → value.
+    pub headers: Map<String, Value>,
+    /// JSON body (absent for GET).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+/// What to do next (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FhirRequest {
+    /// `"write"`, `"read"` (GET first, then call again with `current`) or `"none"`.
+    pub action: &'static str,
+    /// `action == "read"`.
+    pub needs_read: bool,
+    /// `"generic-r4"` or `"oracle-millennium"`.
+    pub target: &'static str,
+    /// `"json-patch"`, `"fhirpath-patch"`, `"put"` or `"appointment-response"`.
+    pub style: &'static str,
+    /// The request to send (absent for `none`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<HttpRequest>,
+    /// Why nothing needs to be written: `ALREADY_CANCELLED`, `ALREADY_ACCEPTED`,
+    /// `NOT_CANCELLABLE` (fulfilled, noshow, entered-in-error), `APPOINTMENT_NOT_ACTIVE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// Non-fatal findings.
+    pub warnings: Vec<Warning>,
+}
+
+/// Describe the FHIR request for a reply (see the module docs).
+///
+/// ```
+/// use ehr_studio_bridge::reply::{reply_to_fhir, parse_reply, ReplyConfig};
+/// let cfg = ReplyConfig::from_json(r#"{"fhir": {"baseUrl": "https://ehr.example.org/fhir/r4"}}"#).unwrap();
+/// let r = parse_reply(br#"{"flow_sid":"FW0123456789abcdef0123456789abcdef","event_type":"CONFIRM","appointment_id":"A1001","provider_id":"","patient_id":"P1"}"#, None).unwrap();
+/// let first = reply_to_fhir(&r, &cfg, None).unwrap();
+/// assert!(first.needs_read); // JSON Patch needs the participant index
+/// let current = serde_json::json!({"resourceType": "Appointment", "id": "A1001", "meta": {"versionId": "3"},
+///   "status": "booked", "participant": [{"actor": {"reference": "Patient/P1"}, "status": "needs-action"}]});
+/// let w = reply_to_fhir(&r, &cfg, Some(&current)).unwrap();
+/// assert_eq!(w.action, "write");
+/// assert_eq!(w.request.unwrap().headers["If-Match"], "W/\"3\"");
+/// ```
+pub fn reply_to_fhir(
+    reply: &Reply,
+    cfg: &ReplyConfig,
+    current: Option<&Value>,
+) -> Result<FhirRequest> {
+    let f = cfg.fhir.as_ref().ok_or_else(|| {
+        Error::new(
+            ErrorCode::ProfileBadValue,
+            "the profile has no reply.fhir section",
+        )
+        .at_pointer("/fhir")
+    })?;
+    reply.check()?;
+    let mut warnings = Vec::new();
+    let (resource, etag) = split_current(current)?;
+    if let Some(res) = resource {
+        check_identity(res, &reply.appointment_id)?;
+    }
+    let id = resource
+        .and_then(|r| r.get("id"))
+        .and_then(Value::as_str)
+        .unwrap_or(&reply.appointment_id)
+        .to_owned();
+    let version = etag.or_else(|| {
+        resource
+            .and_then(|r| r.pointer("/meta/versionId"))
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(|v| format!("W/\"{v}\""))
+    });
+    let oracle = f.target == FhirTarget::OracleMillennium;
+    let style = if oracle {
+        FhirStyle::JsonPatch
+    } else {
+        f.style
+    };
+    let target_name = if oracle {
+        "oracle-millennium"
+    } else {
+        "generic-r4"
+    };
+    let style_name = match style {
+        FhirStyle::JsonPatch => "json-patch",
+        FhirStyle::FhirpathPatch => "fhirpath-patch",
+        FhirStyle::Put => "put",
+        FhirStyle::AppointmentResponse => "appointment-response",
+    };
+    let appointment_url = format!("{}/Appointment/{}", f.base_url, encode_id(&id));
+    let result = |action, request, reason, warnings| FhirRequest {
+        action,
+        needs_read: action == "read",
+        target: target_name,
+        style: style_name,
+        request,
+        reason,
+        warnings,
+    };
+    if !is_fhir_id(&id) {
+        warnings.push(
+            Warning::new(
+                "REPLY_NOT_A_FHIR_ID",
+                "the appointment id is not a FHIR resource id ([A-Za-z0-9.-]{1,64}); it is percent-encoded in the URL",
+            )
+            .at(Position::pointer("/appointmentId")),
+        );
+    }
+    let patient_ref = f
+        .patient_reference
+        .replace("{patient_id}", &reply.patient_id);
+
+    if style == FhirStyle::AppointmentResponse {
+        let (status, comment) = match reply.event_type {
+            ReplyEvent::Confirm => ("accepted", "Confirmed by SMS reply"),
+            ReplyEvent::Cancel => ("declined", "Cancelled by SMS reply"),
+        };
+        let body = json!({
+            "resourceType": "AppointmentResponse",
+            "appointment": {"reference": format!("Appointment/{id}")},
+            "actor": {"reference": patient_ref},
+            "participantStatus": status,
+            "comment": comment,
+        });
+        let req = HttpRequest {
+            method: "POST",
+            url: format!("{}/AppointmentResponse", f.base_url),
+            headers: headers(f, Some("application/fhir+json"), None),
+            body: Some(body),
+        };
+        return Ok(result("write", Some(req), None, warnings));
+    }
+
+    let need_version = oracle || f.if_match == IfMatchPolicy::Require;
+    let need_resource = style == FhirStyle::Put
+        || (style == FhirStyle::JsonPatch && !oracle && reply.event_type == ReplyEvent::Confirm);
+    if (need_version && version.is_none()) || (need_resource && resource.is_none()) {
+        let req = HttpRequest {
+            method: "GET",
+            url: appointment_url,
+            headers: headers(f, None, None),
+            body: None,
+        };
+        return Ok(result("read", Some(req), None, warnings));
+    }
+
+    // state checks (only when the resource is known)
+    let status = resource
+        .and_then(|r| r.get("status"))
+        .and_then(Value::as_str);
+    let participant = match (resource, reply.event_type) {
+        (Some(res), ReplyEvent::Confirm) => {
+            Some(find_patient(res, &patient_ref, f, &mut warnings)?)
+        }
+        _ => None,
+    };
+    match reply.event_type {
+        ReplyEvent::Cancel => match status {
+            Some("cancelled") => {
+                return Ok(result("none", None, Some("ALREADY_CANCELLED"), warnings))
+            }
+            Some("fulfilled" | "noshow" | "entered-in-error") => {
+                return Ok(result("none", None, Some("NOT_CANCELLABLE"), warnings))
+            }
+            _ => {}
+        },
+        ReplyEvent::Confirm => {
+            if matches!(
+                status,
+                Some("cancelled" | "fulfilled" | "noshow" | "entered-in-error")
+            ) {
+                return Ok(result(
+                    "none",
+                    None,
+                    Some("APPOINTMENT_NOT_ACTIVE"),
+                    warnings,
+                ));
+            }
+            if let Some((_, _, pstatus)) = &participant {
+                if pstatus.as_deref() == Some("accepted") {
+                    return Ok(result("none", None, Some("ALREADY_ACCEPTED"), warnings));
+                }
+                if oracle && pstatus.as_deref() != Some("tentative") {
+                    warnings.push(Warning::new(
+                        "REPLY_ORACLE_NOT_TENTATIVE",
+                        "Millennium documents /patient-status only for a tentative patient participant; the server may refuse",
+                    ));
+                }
+            }
+        }
+    }
+
+    let reason_coding = |with_display: bool| {
+        let mut c = Map::new();
+        c.insert(
+            "system".into(),
+            Value::String(f.cancel_reason.system.clone()),
+        );
+        c.insert("code".into(), Value::String(f.cancel_reason.code.clone()));
+        if with_display {
+            if let Some(d) = &f.cancel_reason.display {
+                c.insert("display".into(), Value::String(d.clone()));
+            }
+        }
+        json!({"coding": [Value::Object(c)]})
+    };
+
+    let (method, content_type, body) = match (oracle, style, reply.event_type) {
+        (true, _, ReplyEvent::Cancel) => (
+            "PATCH",
+            "application/json-patch+json",
+            json!([
+                {"op": "replace", "path": "/status", "value": "cancelled"},
+                {"op": "add", "path": "/cancelationReason", "value": reason_coding(false)},
+            ]),
+        ),
+        (true, _, ReplyEvent::Confirm) => (
+            "PATCH",
+            "application/json-patch+json",
+            json!([{"op": "replace", "path": "/patient-status", "value": "accepted"}]),
+        ),
+        (false, FhirStyle::JsonPatch, ReplyEvent::Cancel) => {
+            let mut ops = Vec::new();
+            if f.test_status {
+                ops.push(
+                    json!({"op": "test", "path": "/status", "value": status.unwrap_or("booked")}),
+                );
+            }
+            ops.push(json!({"op": "replace", "path": "/status", "value": "cancelled"}));
+            ops.push(
+                json!({"op": "add", "path": "/cancelationReason", "value": reason_coding(true)}),
+            );
+            ("PATCH", "application/json-patch+json", Value::Array(ops))
+        }
+        (false, FhirStyle::JsonPatch, ReplyEvent::Confirm) => {
+            let (idx, reference, _) = participant.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::FhirMissingElement,
+                    "the Appointment is needed to find the participant",
+                )
+            })?;
+            (
+                "PATCH",
+                "application/json-patch+json",
+                json!([
+                    {"op": "test", "path": format!("/participant/{idx}/actor/reference"), "value": reference},
+                    {"op": "replace", "path": format!("/participant/{idx}/status"), "value": "accepted"},
+                ]),
+            )
+        }
+        (false, FhirStyle::FhirpathPatch, ReplyEvent::Cancel) => (
+            "PATCH",
+            "application/fhir+json",
+            json!({"resourceType": "Parameters", "parameter": [
+                operation("replace", "Appointment.status", None, ("valueCode", json!("cancelled"))),
+                operation("add", "Appointment", Some("cancelationReason"),
+                    ("valueCodeableConcept", reason_coding(true))),
+            ]}),
+        ),
+        (false, FhirStyle::FhirpathPatch, ReplyEvent::Confirm) => {
+            let reference = participant
+                .as_ref()
+                .map(|(_, r, _)| r.clone())
+                .unwrap_or_else(|| patient_ref.clone());
+            let path = format!(
+                "Appointment.participant.where(actor.reference = '{}').status",
+                fhirpath_string(&reference)
+            );
+            (
+                "PATCH",
+                "application/fhir+json",
+                json!({"resourceType": "Parameters", "parameter": [
+                    operation("replace", &path, None, ("valueCode", json!("accepted"))),
+                ]}),
+            )
+        }
+        (false, FhirStyle::Put | FhirStyle::AppointmentResponse, ev) => {
+            let mut res = resource.cloned().ok_or_else(|| {
+                Error::new(
+                    ErrorCode::FhirMissingElement,
+                    "a PUT needs the Appointment as read",
+                )
+            })?;
+            if let Some(obj) = res.as_object_mut() {
+                match ev {
+                    ReplyEvent::Cancel => {
+                        obj.insert("status".into(), json!("cancelled"));
+                        obj.insert("cancelationReason".into(), reason_coding(true));
+                    }
+                    ReplyEvent::Confirm => {
+                        let idx = participant.as_ref().map_or(0, |p| p.0);
+                        if let Some(p) = obj
+                            .get_mut("participant")
+                            .and_then(|p| p.get_mut(idx))
+                            .and_then(Value::as_object_mut)
+                        {
+                            p.insert("status".into(), json!("accepted"));
+                        }
+                    }
+                }
+            }
+            ("PUT", "application/fhir+json", res)
+        }
+    };
+    let req = HttpRequest {
+        method,
+        url: appointment_url,
+        headers: headers(f, Some(content_type), version.as_deref()),
+        body: Some(body),
+    };
+    Ok(result("write", Some(req), None, warnings))
+}
+
+fn operation(kind: &str, path: &str, name: Option<&str>, value: (&str, Value)) -> Value {
+    let mut parts = vec![
+        json!({"name": "type", "valueCode": kind}),
+        json!({"name": "path", "valueString": path}),
+    ];
+    if let Some(n) = name {
+        parts.push(json!({"name": "name", "valueString": n}));
+    }
+    let mut v = Map::new();
+    v.insert("name".into(), json!("value"));
+    v.insert(value.0.into(), value.1);
+    parts.push(Value::Object(v));
+    json!({"name": "operation", "part": parts})
+}
+
+fn headers(
+    f: &FhirReplyConfig,
+    content_type: Option<&str>,
+    if_match: Option<&str>,
+) -> Map<String, Value> {
+    let mut h = Map::new();
+    if !f.authorization.is_empty() {
+        h.insert(
+            "Authorization".into(),
+            Value::String(f.authorization.clone()),
+        );
+    }
+    h.insert("Accept".into(), json!("application/fhir+json"));
+    if let Some(ct) = content_type {
+        h.insert("Content-Type".into(), json!(ct));
+    }
+    if let Some(v) = if_match {
+        h.insert("If-Match".into(), json!(v));
+    }
+    h
+}
+
+/// `current` is the Appointment, or `{resource, etag}`.
+fn split_current(current: Option<&Value>) -> Result<(Option<&Value>, Option<String>)> {
+    let Some(c) = current else {
+        return Ok((None, None));
+    };
+    if c.is_null() {
+        return Ok((None, None));
+    }
+    let (res, etag) = if c.get("resourceType").is_some() {
+        (Some(c), None)
+    } else if c.get("resource").is_some() || c.get("etag").is_some() {
+        let etag = match c.get("etag") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(normalize_etag(s)?),
+            Some(_) => {
+                return Err(
+                    Error::new(ErrorCode::JsonBadType, "etag must be a string").at_pointer("/etag")
+                )
+            }
+        };
+        (c.get("resource").filter(|r| !r.is_null()), etag)
+    } else {
+        return Err(Error::new(
+            ErrorCode::BadArgument,
+            "current must be an Appointment or {resource, etag}",
+        ));
+    };
+    if let Some(r) = res {
+        if r.get("resourceType").and_then(Value::as_str) != Some("Appointment") {
+            return Err(Error::new(
+                ErrorCode::FhirUnsupportedResource,
+                "current is not an Appointment",
+            )
+            .at_pointer("/resourceType"));
+        }
+    }
+    Ok((res, etag))
+}
+
+fn normalize_etag(s: &str) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() || t.len() > 128 || t.chars().any(char::is_control) {
+        return Err(Error::new(
+            ErrorCode::BadArgument,
+            "the etag is empty, too long or has control characters",
+        ));
+    }
+    if t.starts_with("W/\"") || t.starts_with('"') {
+        Ok(t.to_owned())
+    } else {
+        Ok(format!("W/\"{t}\""))
+    }
+}
+
+fn check_identity(res: &Value, appointment_id: &str) -> Result<()> {
+    let Some(id) = res.get("id").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    if id == appointment_id {
+        return Ok(());
+    }
+    let by_identifier = res
+        .get("identifier")
+        .and_then(Value::as_array)
+        .is_some_and(|ids| {
+            ids.iter()
+                .any(|i| i.get("value").and_then(Value::as_str) == Some(appointment_id))
+        });
+    if by_identifier {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorCode::ReplyAppointmentMismatch,
+            "the Appointment passed as current has neither the reply's id nor an identifier with it",
+        ))
+    }
+}
+
+/// Index, reference as read, and participant status of the patient participant.
+fn find_patient(
+    res: &Value,
+    wanted: &str,
+    f: &FhirReplyConfig,
+    warnings: &mut Vec<Warning>,
+) -> Result<(usize, String, Option<String>)> {
+    let parts = res
+        .get("participant")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let reference = |p: &Value| {
+        p.pointer("/actor/reference")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let status = |p: &Value| p.get("status").and_then(Value::as_str).map(str::to_owned);
+    let suffix = format!("/{wanted}");
+    for (i, p) in parts.iter().enumerate() {
+        if let Some(r) = reference(p) {
+            if r == wanted || r.ends_with(&suffix) {
+                return Ok((i, r, status(p)));
+            }
+        }
+    }
+    if f.match_single_patient {
+        let patients: Vec<(usize, String, Option<String>)> = parts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let r = reference(p)?;
+                (r.starts_with("Patient/") || r.contains("/Patient/")).then(|| (i, r, status(p)))
+            })
+            .collect();
+        if let [only] = patients.as_slice() {
+            warnings.push(
+                Warning::new(
+                    "REPLY_PATIENT_MATCHED_BY_TYPE",
+                    "no participant has the configured patient reference; the only Patient participant was used",
+                )
+                .at(Position::pointer(format!("/participant/{}", only.0))),
+            );
+            return Ok(only.clone());
+        }
+    }
+    Err(Error::new(
+        ErrorCode::FhirMissingElement,
+        "no Appointment.participant matches the reply's patient",
+    )
+    .at_pointer("/participant"))
+}
+
+fn is_fhir_id(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+fn encode_id(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            o.push(char::from(b));
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
+fn fhirpath_string(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('\'', "\\'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(extra: &str) -> ReplyConfig {
+        ReplyConfig::from_json(&format!(
+            r#"{{"fhir": {{"baseUrl": "https://ehr.example.org/fhir/r4"{extra}}}}}"#
+        ))
+        .unwrap()
+    }
+
+    fn reply(ev: ReplyEvent) -> Reply {
+        Reply {
+            event_type: ev,
+            flow_sid: String::new(),
+            appointment_id: "A1001".into(),
+            patient_id: "P1".into(),
+            provider_id: String::new(),
+            possible_widgets: vec![],
+            warnings: vec![],
+        }
+    }
+
+    fn current(status: &str, pstatus: &str) -> Value {
+        json!({"resourceType": "Appointment", "id": "A1001", "meta": {"versionId": "3"}, "status": status,
+               "participant": [{"actor": {"reference": "Practitioner/X"}, "status": "accepted"},
+                               {"actor": {"reference": "https://ehr/fhir/Patient/P1"}, "status": pstatus}]})
+    }
+
+    #[test]
+    fn no_ops_and_reads() {
+        let c = cfg("");
+        let r = reply_to_fhir(
+            &reply(ReplyEvent::Cancel),
+            &c,
+            Some(&current("cancelled", "accepted")),
+        )
+        .unwrap();
+        assert_eq!((r.action, r.reason), ("none", Some("ALREADY_CANCELLED")));
+        let r = reply_to_fhir(
+            &reply(ReplyEvent::Confirm),
+            &c,
+            Some(&current("booked", "accepted")),
+        )
+        .unwrap();
+        assert_eq!(r.reason, Some("ALREADY_ACCEPTED"));
+        let r = reply_to_fhir(&reply(ReplyEvent::Cancel), &c, None).unwrap();
+        assert_eq!(r.action, "write");
+        assert!(r.request.unwrap().headers.get("If-Match").is_none());
+        let r = reply_to_fhir(
+            &reply(ReplyEvent::Cancel),
+            &cfg(r#", "ifMatch": "require""#),
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.request.unwrap().method, "GET");
+        let r = reply_to_fhir(
+            &reply(ReplyEvent::Confirm),
+            &c,
+            Some(&current("booked", "tentative")),
+        )
+        .unwrap();
+        let body = r.request.unwrap().body.unwrap();
+        assert_eq!(body[0]["path"], "/participant/1/actor/reference");
+        assert_eq!(body[0]["value"], "https://ehr/fhir/Patient/P1");
+    }
+
+    #[test]
+    fn put_and_wrapper_and_mismatch() {
+        let c = cfg(r#", "style": "put""#);
+        let wrapped = json!({"resource": current("booked", "needs-action"), "etag": "W/\"7\""});
+        let r = reply_to_fhir(&reply(ReplyEvent::Confirm), &c, Some(&wrapped)).unwrap();
+        let req = r.request.unwrap();
+        assert_eq!(req.method, "PUT");
+        assert_eq!(req.headers["If-Match"], "W/\"7\"");
+        assert_eq!(req.body.unwrap()["participant"][1]["status"], "accepted");
+        let mut other = current("booked", "tentative");
+        other["id"] = json!("ZZZ");
+        assert_eq!(
+            reply_to_fhir(&reply(ReplyEvent::Cancel), &c, Some(&other))
+                .unwrap_err()
+                .code,
+            ErrorCode::ReplyAppointmentMismatch
+        );
+        let mut nopat = current("booked", "tentative");
+        nopat["participant"] = json!([]);
+        assert_eq!(
+            reply_to_fhir(&reply(ReplyEvent::Confirm), &c, Some(&nopat))
+                .unwrap_err()
+                .code,
+            ErrorCode::FhirMissingElement
+        );
+    }
+
+    #[test]
+    fn ids_are_encoded_and_fhirpath_quoted() {
+        let mut r = reply(ReplyEvent::Confirm);
+        r.appointment_id = "a/b c".into();
+        r.patient_id = "it's".into();
+        let out = reply_to_fhir(&r, &cfg(r#", "style": "fhirpath-patch""#), None).unwrap();
+        assert_eq!(out.warnings[0].code, "REPLY_NOT_A_FHIR_ID");
+        let req = out.request.unwrap();
+        assert_eq!(
+            req.url,
+            "https://ehr.example.org/fhir/r4/Appointment/a%2Fb%20c"
+        );
+        let path = req.body.unwrap()["parameter"][0]["part"][1]["valueString"].clone();
+        assert_eq!(
+            path,
+            "Appointment.participant.where(actor.reference = 'Patient/it\\'s').status"
+        );
+    }
+}
