@@ -6,6 +6,10 @@
 //! Read the crate as a pipeline:
 //!
 //! * [`hl7`] — HL7 v2 parse (zero-copy, byte ranges), escape, write, MLLP, ACK.
+//! * [`inbound`] — EHR messages (SIU) → [`event::MapResult`]: an [`event::AppointmentEvent`] or a
+//!   coded skip, with provenance and warnings, driven by a [`profile::Profile`].
+//! * [`studio`] — PAM parameter rules, sanitization, and the Studio v2 Executions request.
+//! * [`phone`], [`time`] — E.164 normalization and DST-aware zones.
 //!
 //! Everything that touches JavaScript lives in one module (`src/wasm.rs`, compiled only for
 //! `wasm32`); the rest of the crate is plain Rust and is tested natively with `cargo test`.
@@ -14,9 +18,19 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod event;
 pub mod hl7;
+pub mod inbound;
+pub mod phone;
+pub mod profile;
+pub mod studio;
+pub mod time;
 
 pub use error::{Error, ErrorCode, Position, Result};
+pub use event::{AppointmentEvent, MapOutcome, MapResult};
+pub use inbound::map_hl7;
+pub use profile::Profile;
+pub use studio::{build_studio_execution, Credentials, StudioConfig, StudioRequest};
 
 /// The crate version (also exported to JavaScript as `version()`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
