@@ -510,7 +510,7 @@ pub struct EntityId {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MapOutcome {
     /// Send this.
-    Event(AppointmentEvent),
+    Event(Box<AppointmentEvent>),
     /// Send nothing, for this reason.
     Skip(Skip),
 }
@@ -544,7 +544,7 @@ impl MapResult {
     /// The outcome as an enum.
     pub fn outcome(&self) -> MapOutcome {
         match (&self.event, &self.skip) {
-            (Some(e), _) => MapOutcome::Event(e.clone()),
+            (Some(e), _) => MapOutcome::Event(Box::new(e.clone())),
             (None, Some(s)) => MapOutcome::Skip(s.clone()),
             (None, None) => MapOutcome::Skip(Skip {
                 code: skip_codes::MISSING_REQUIRED,
@@ -601,8 +601,10 @@ mod tests {
 
     #[test]
     fn idempotency_is_stable() {
-        let mut e = AppointmentEvent::default();
-        e.appointment_id = "X".into();
+        let e = AppointmentEvent {
+            appointment_id: "X".into(),
+            ..Default::default()
+        };
         assert_eq!(e.idempotency_key(), e.clone().idempotency_key());
         // Pinned value: the key must not change between releases.
         assert_eq!(

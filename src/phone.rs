@@ -348,8 +348,7 @@ pub fn normalize(
     let mut digits = String::with_capacity(text.len());
     let mut plus = false;
     let mut extension: Option<String> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, ch)) = chars.next() {
+    for (i, ch) in text.char_indices() {
         match ch {
             '0'..='9' => digits.push(ch),
             '+' if digits.is_empty() && !plus => plus = true,
@@ -683,6 +682,8 @@ mod tests {
         let (n, notes) = normalize("0789898989", Some("GB")).unwrap();
         assert_eq!(n.e164, "+44789898989");
         assert_eq!(n.kind, LineKind::Mobile);
+        assert!(notes.contains(&Note::DefaultCountryUsed));
+        let (_, notes) = normalize("07911 12345678", Some("GB")).unwrap();
         assert!(notes.contains(&Note::UnusualLength));
         let (n, _) = normalize("0100000000", Some("FR")).unwrap();
         assert_eq!(n.kind, LineKind::Landline);

@@ -328,9 +328,7 @@ pub const PRESETS: &[Preset] = &[
         "athenahealth",
         "athenaNet SIU (v2.2): department name in AIL-3.2, provider only as a username (AIG-3) and a numeric id in PV1-7, patient id also in PID-2, unmarked home/work phones.",
         r#"{"sender":{"defaultCountry":"US"},
-            "hl7":{"fields":{"appointment_location":["AIL-3.2","PV1-3.4","AIL-3.1"],
-                             "patient_id":["PID-3.1","PID-2.1"]},
-                   "appointmentId":"filler"}}"#,
+            "hl7":{"fields":{"appointment_location":["AIL-3.2","PV1-3.4","AIL-3.1"]}}}"#,
     ),
     (
         "renalware",
@@ -346,9 +344,10 @@ pub const PRESETS: &[Preset] = &[
     ),
     (
         "xplore",
-        "XPLORE → ORBIS (v2.3.1, France): FR numbers, Europe/Paris, PI patient ids, filler id in SCH-2, SCH-25 STARTED in S14.",
+        "XPLORE → ORBIS (v2.3.1, France): FR numbers, Europe/Paris, PI patient ids, filler id in SCH-2; SCH-11.4 carries the message time, the appointment start is AIS-4.",
         r#"{"sender":{"timeZone":"Europe/Paris","defaultCountry":"FR"},
-            "hl7":{"patientIdTypes":["PI","MR"]}}"#,
+            "hl7":{"patientIdTypes":["PI","MR"],
+                   "fields":{"appointment_datetime":["AIS-4","SCH-11.4"]}}}"#,
     ),
 ];
 
@@ -665,7 +664,10 @@ impl Profile {
             (Field::ProviderId, "providerId"),
         ] {
             if let Some((v, _)) = self.defaults.for_field(f) {
-                if crate::studio::params::check_value(f, v).is_some() {
+                if crate::studio::params::check_value(f, v)
+                    .or_else(|| crate::studio::params::hazard(f, v))
+                    .is_some()
+                {
                     return Err(bad(
                         &format!("/defaults/{name}"),
                         "the PAM flow would reject this value (see the contract's validator rules)",

@@ -32,7 +32,7 @@
 //! assert_eq!(r.provenance.get(ehr_studio_bridge::event::Field::PatientPhone).unwrap().source.as_str(), "PID-13[3]");
 //! ```
 
-use super::siu_map::{self, band_of, Candidate, How};
+use super::siu_map::{self, band_of, How};
 use crate::error::{Error, ErrorCode, Position, Result, Warning};
 use crate::event::{
     skip_codes, AppointmentEvent, EntityId, EventType, ExtraIds, Field, MapResult, Provenance,
@@ -132,13 +132,6 @@ impl<'m> Idx<'m> {
 
     /// The segments a candidate reads: all occurrences for resource segments, else the first.
     fn segs(&self, name: &str) -> &[Segment<'m>] {
-        let one = |o: &'m Option<Segment<'m>>| -> &'m [Segment<'m>] {
-            match o {
-                Some(s) => std::slice::from_ref(s),
-                None => &[],
-            }
-        };
-        // SAFETY of lifetimes: the slices borrow self, shortened below.
         match name {
             "AIS" => &self.ais,
             "AIL" => &self.ail,
@@ -149,15 +142,12 @@ impl<'m> Idx<'m> {
             "TQ1" => opt_slice(&self.tq1),
             "PID" => opt_slice(&self.pid),
             "PV1" => opt_slice(&self.pv1),
-            _ => {
-                let _ = one;
-                &[]
-            }
+            _ => &[],
         }
     }
 }
 
-fn opt_slice<'a, T>(o: &'a Option<T>) -> &'a [T] {
+fn opt_slice<T>(o: &Option<T>) -> &[T] {
     match o {
         Some(s) => std::slice::from_ref(s),
         None => &[],
@@ -1162,9 +1152,9 @@ fn map_patient_name(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut 
             if r.is_null() || r.is_empty() {
                 continue;
             }
-            let has_name =
-                val(r.child(1).and_then(|c| c.child(1))).is_some() || val(r.child(2)).is_some();
-            if !has_name {
+            let has_family = val(r.child(1).and_then(|c| c.child(1))).is_some();
+            let has_given = val(r.child(2)).is_some();
+            if !has_family && !has_given {
                 continue;
             }
             let ty = val(r.child(7));
@@ -1173,14 +1163,17 @@ fn map_patient_name(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut 
             let alpha = !repr
                 .as_deref()
                 .is_some_and(|t| t.eq_ignore_ascii_case("I") || t.eq_ignore_ascii_case("P"));
-            let score = u8::from(legal) * 2 + u8::from(alpha);
+            // Completeness first (a legal name with no given name is worse than a complete
+            // display name), then legal, then alphabetic.
+            let score =
+                u8::from(has_family && has_given) * 4 + u8::from(legal) * 2 + u8::from(alpha);
             if best.as_ref().is_none_or(|b| score > b.1) {
                 best = Some((i + 1, score, r));
             }
         }
     }
     let total = field.map_or(0, |f| f.children().count());
-    let rule = "PID-5 repetition preferring legal (XPN-7 = L) and alphabetic (XPN-8 not I/P)";
+    let rule = "PID-5 repetition preferring complete, then legal (XPN-7 = L), then alphabetic (XPN-8 not I/P)";
     let (rep, r) = match best {
         Some((i, _, r)) => ((total > 1).then_some(i), Some(r)),
         None => (None, None),
@@ -1959,6 +1952,7 @@ fn map_appointment_id(
     if apply_override(cx, msg, f, e) {
         return;
     }
+    #[allow(clippy::type_complexity)]
     let order: [(
         &Option<(Cow<'_, str>, Option<Cow<'_, str>>)>,
         &str,
@@ -2030,6 +2024,7 @@ fn apply_filters(
             }
         }
     }
+    #[allow(clippy::type_complexity)]
     let rules: [(
         &str,
         &Option<crate::profile::FilterRule>,
@@ -2114,9 +2109,4 @@ fn sms_empty_warnings(cx: &mut Ctx<'_>, e: &AppointmentEvent, ev: EventType) {
 #[doc(hidden)]
 pub fn warning_codes(r: &MapResult) -> Vec<&'static str> {
     r.warnings.iter().map(|w: &Warning| w.code).collect()
-}
-
-#[allow(dead_code)]
-fn _assert_candidate_is_copy(c: Candidate) -> Candidate {
-    c
 }

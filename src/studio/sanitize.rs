@@ -114,8 +114,9 @@ fn repl(c: char, location: bool) -> Repl {
         // Punctuation.
         '’' | '‘' | '‛' | '`' | '´' | 'ʼ' | '′' | 'ʻ' => Punct("'"),
         '–' | '—' | '‐' | '‑' | '‒' | '−' | '_' | '/' | '\\' | '|' => Punct("-"),
-        '&' | '+' => Punct(" and "),
-        '@' => Punct(" at "),
+        '&' | '+' if location => Punct(" and "),
+        '@' if location => Punct(" at "),
+        '&' | '+' | '@' => Punct(" "),
         ',' | ';' => Punct(if location { " - " } else { " " }),
         '"' | '“' | '”' | '„' | '«' | '»' => Punct(""),
         c if c.is_whitespace() || c.is_control() => Punct(" "),
@@ -236,7 +237,7 @@ pub fn sanitize_event(
             | Field::AppointmentTimezone
             | Field::PatientPhone => {
                 if let Some(rule) = check_value(f, trimmed).or_else(|| hazard(f, trimmed)) {
-                    if !(trimmed.is_empty() && !f.required()) {
+                    if !trimmed.is_empty() || f.required() {
                         return Err(Error::new(
                             ErrorCode::MapBadEvent,
                             format!("{} is not a value the PAM flow accepts ({rule})", f.name()),
