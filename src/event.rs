@@ -24,6 +24,7 @@
 
 use crate::error::{Position, Warning};
 use serde::{Deserialize, Serialize, Serializer};
+use std::borrow::Cow;
 
 /// One of the 14 Table B keys, in Table B order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -332,11 +333,93 @@ impl Fnv128 {
     }
 }
 
+/// A path into an HL7 message, stored compactly (rendered only when shown): `SEG[occ]-F[rep].C.S`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathRef {
+    /// Segment name.
+    pub seg: [u8; 3],
+    /// 1-based segment occurrence, shown when non-zero.
+    pub occ: u16,
+    /// Field.
+    pub field: u16,
+    /// Repetition, shown when non-zero.
+    pub rep: u16,
+    /// Component, shown when non-zero.
+    pub comp: u16,
+    /// Subcomponent, shown when non-zero (and a component is).
+    pub sub: u16,
+}
+
+impl PathRef {
+    /// `SEG-field`.
+    pub fn new(seg: &str, field: usize) -> PathRef {
+        let mut s = [b'?'; 3];
+        for (d, b) in s.iter_mut().zip(seg.bytes()) {
+            *d = b;
+        }
+        PathRef {
+            seg: s,
+            occ: 0,
+            field: u16::try_from(field).unwrap_or(u16::MAX),
+            rep: 0,
+            comp: 0,
+            sub: 0,
+        }
+    }
+    /// With a segment occurrence (shown when `total > 1`).
+    pub fn occ(mut self, occ: usize, total: usize) -> PathRef {
+        if total > 1 {
+            self.occ = u16::try_from(occ).unwrap_or(u16::MAX);
+        }
+        self
+    }
+    /// With a repetition.
+    pub fn rep(mut self, rep: Option<usize>) -> PathRef {
+        self.rep = rep.map_or(0, |r| u16::try_from(r).unwrap_or(u16::MAX));
+        self
+    }
+    /// With a component.
+    pub fn comp(mut self, c: Option<usize>) -> PathRef {
+        self.comp = c.map_or(0, |c| u16::try_from(c).unwrap_or(u16::MAX));
+        self
+    }
+    /// With a subcomponent.
+    pub fn sub(mut self, s: usize) -> PathRef {
+        self.sub = u16::try_from(s).unwrap_or(u16::MAX);
+        self
+    }
+}
+
+impl std::fmt::Display for PathRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        for &b in &self.seg {
+            f.write_char(char::from(b))?;
+        }
+        if self.occ > 0 {
+            write!(f, "[{}]", self.occ)?;
+        }
+        write!(f, "-{}", self.field)?;
+        if self.rep > 0 {
+            write!(f, "[{}]", self.rep)?;
+        }
+        if self.comp > 0 {
+            write!(f, ".{}", self.comp)?;
+            if self.sub > 0 {
+                write!(f, ".{}", self.sub)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// An element of the input, as a path (`PID-13[2]`, `AIL[2]-3.9`, `TQ1-7`).
-    Path(String),
+    /// An element of the input, as written by a profile or a rule (`PID-13[2]`, `MSH-9.2`).
+    Path(Cow<'static, str>),
+    /// An element of the input (`AIL[2]-3.9`), stored compactly.
+    At(PathRef),
     /// A profile setting (`profile.defaults.appointmentLocation`, `profile.sender.timeZone`).
     Profile(&'static str),
     /// A built-in default (e.g. UTC when nothing else is known).
@@ -345,21 +428,37 @@ pub enum Source {
     None,
 }
 
-impl Source {
-    /// The string form shown to users: the path, `profile.…`, `"default"` or `"none"`.
-    pub fn as_str(&self) -> &str {
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Source::Path(p) => p,
-            Source::Profile(p) => p,
-            Source::Default => "default",
-            Source::None => "none",
+            Source::Path(p) => f.write_str(p),
+            Source::At(p) => p.fmt(f),
+            Source::Profile(p) => f.write_str(p),
+            Source::Default => f.write_str("default"),
+            Source::None => f.write_str("none"),
         }
+    }
+}
+
+impl From<&'static str> for Source {
+    fn from(s: &'static str) -> Self {
+        Source::Path(Cow::Borrowed(s))
+    }
+}
+impl From<String> for Source {
+    fn from(s: String) -> Self {
+        Source::Path(Cow::Owned(s))
+    }
+}
+impl From<PathRef> for Source {
+    fn from(p: PathRef) -> Self {
+        Source::At(p)
     }
 }
 
 impl Serialize for Source {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+        s.collect_str(self)
     }
 }
 
@@ -374,9 +473,9 @@ pub struct Provenance {
 
 impl Provenance {
     /// A value read from the input at `path`.
-    pub fn path(path: impl Into<String>, rule: &'static str) -> Self {
+    pub fn path(path: impl Into<Source>, rule: &'static str) -> Self {
         Provenance {
-            source: Source::Path(path.into()),
+            source: path.into(),
             rule,
         }
     }

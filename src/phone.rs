@@ -113,6 +113,79 @@ impl Note {
     }
 }
 
+/// A set of [`Note`]s (a bit set: no allocation).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Notes(u8);
+
+impl Notes {
+    const ALL: [Note; 6] = [
+        Note::DefaultCountryUsed,
+        Note::MissingPlus,
+        Note::NoTrunkPrefix,
+        Note::ExtensionDropped,
+        Note::UnusualLength,
+        Note::TrailingTextIgnored,
+    ];
+    fn bit(n: Note) -> u8 {
+        1 << (n as u8)
+    }
+    /// Add a note.
+    pub fn push(&mut self, n: Note) {
+        self.0 |= Self::bit(n);
+    }
+    /// Whether a note is present.
+    pub fn contains(&self, n: &Note) -> bool {
+        self.0 & Self::bit(*n) != 0
+    }
+    /// The notes, in declaration order.
+    pub fn iter(&self) -> impl Iterator<Item = Note> + '_ {
+        Self::ALL.iter().copied().filter(|n| self.contains(n))
+    }
+}
+
+/// Digits on the stack (a full number never exceeds 15 digits; inputs are capped at 32).
+#[derive(Clone, Copy)]
+struct Digits {
+    b: [u8; 32],
+    len: usize,
+}
+
+impl Digits {
+    fn new() -> Self {
+        Digits { b: [0; 32], len: 0 }
+    }
+    /// Push a digit; false when full.
+    fn push(&mut self, d: u8) -> bool {
+        match self.b.get_mut(self.len) {
+            Some(slot) => {
+                *slot = d;
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+    fn push_str(&mut self, s: &str) -> bool {
+        s.bytes().all(|d| self.push(d))
+    }
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(self.b.get(..self.len).unwrap_or(&[])).unwrap_or("")
+    }
+    fn drop_front(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.b.copy_within(n..self.len, 0);
+        self.len -= n;
+    }
+}
+
+fn e164_string(cc: &str, nsn: &str) -> String {
+    let mut s = String::with_capacity(1 + cc.len() + nsn.len());
+    s.push('+');
+    s.push_str(cc);
+    s.push_str(nsn);
+    s
+}
+
 /// Why a number could not be normalized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhoneError {
@@ -325,7 +398,7 @@ fn country_by_code(digits: &str) -> Option<&'static Country> {
 /// use ehr_studio_bridge::phone::{normalize, Note, PhoneError};
 /// let (n, notes) = normalize("(617)555-0142", Some("US")).unwrap();
 /// assert_eq!(n.e164, "+16175550142");
-/// assert_eq!(notes, vec![Note::DefaultCountryUsed]);
+/// assert_eq!(notes.iter().collect::<Vec<_>>(), vec![Note::DefaultCountryUsed]);
 /// let (n, _) = normalize("(555)555-1234X22", Some("US")).unwrap();
 /// assert_eq!((n.e164.as_str(), n.extension.as_deref()), ("+15555551234", Some("22")));
 /// assert_eq!(normalize("07911 123456", Some("GB")).unwrap().0.e164, "+447911123456");
@@ -336,7 +409,7 @@ fn country_by_code(digits: &str) -> Option<&'static Country> {
 pub fn normalize(
     raw: &str,
     default_country: Option<&str>,
-) -> Result<(PhoneNumber, Vec<Note>), PhoneError> {
+) -> Result<(PhoneNumber, Notes), PhoneError> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(PhoneError::Empty);
@@ -344,14 +417,18 @@ pub fn normalize(
     if text.contains('@') {
         return Err(PhoneError::Email);
     }
-    let mut notes = Vec::new();
-    let mut digits = String::with_capacity(text.len());
+    let mut notes = Notes::default();
+    let mut digits = Digits::new();
     let mut plus = false;
     let mut extension: Option<String> = None;
     for (i, ch) in text.char_indices() {
         match ch {
-            '0'..='9' => digits.push(ch),
-            '+' if digits.is_empty() && !plus => plus = true,
+            '0'..='9' => {
+                if !digits.push(ch as u8) {
+                    return Err(PhoneError::TooLong);
+                }
+            }
+            '+' if digits.len == 0 && !plus => plus = true,
             ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}' | '\t' => {}
             'x' | 'X' | 'e' | 'E' | '#' | ';' | ',' => {
                 // Extension: "X22", "x 22", "ext. 22", "#22", ";ext=22", ",22".
@@ -380,7 +457,7 @@ pub fn normalize(
                 }
                 break;
             }
-            'B' | 'C' if !digits.is_empty() => {
+            'B' | 'C' if digits.len > 0 => {
                 // TN format: "B99999" beeper code, "C any text" comment.
                 notes.push(Note::TrailingTextIgnored);
                 break;
@@ -389,21 +466,21 @@ pub fn normalize(
         }
     }
     // "00" international prefix.
-    if !plus && digits.starts_with("00") {
-        digits.drain(..2);
+    if !plus && digits.as_str().starts_with("00") {
+        digits.drop_front(2);
         plus = true;
     }
-    if digits.is_empty() {
+    if digits.len == 0 {
         return Err(PhoneError::Empty);
     }
     if plus {
-        return finish_international(&digits, extension, notes);
+        return finish_international(digits.as_str(), extension, notes);
     }
     let Some(dc) = default_country else {
         return Err(PhoneError::NoCountry);
     };
     let country = country(dc).ok_or(PhoneError::UnknownCountry)?;
-    finish_national(country, &digits, extension, notes)
+    finish_national(country, digits.as_str(), extension, notes)
 }
 
 /// Build a number from XTN components: country code (XTN-5), area/city code (XTN-6), local number
@@ -422,12 +499,16 @@ pub fn from_parts(
     local: &str,
     extension: Option<&str>,
     default_country: Option<&str>,
-) -> Result<(PhoneNumber, Vec<Note>), PhoneError> {
-    let clean = |s: &str| -> Result<String, PhoneError> {
-        let mut d = String::with_capacity(s.len());
+) -> Result<(PhoneNumber, Notes), PhoneError> {
+    let clean = |s: &str| -> Result<Digits, PhoneError> {
+        let mut d = Digits::new();
         for ch in s.trim().chars() {
             match ch {
-                '0'..='9' => d.push(ch),
+                '0'..='9' => {
+                    if !d.push(ch as u8) {
+                        return Err(PhoneError::TooLong);
+                    }
+                }
                 ' ' | '-' | '.' | '(' | ')' | '+' => {}
                 _ => return Err(PhoneError::NotANumber),
             }
@@ -435,9 +516,13 @@ pub fn from_parts(
         Ok(d)
     };
     let local = clean(local)?;
-    let area = area.map(clean).transpose()?.unwrap_or_default();
-    let cc = country_code.map(clean).transpose()?.unwrap_or_default();
-    let mut notes = Vec::new();
+    let area = area.map(clean).transpose()?.unwrap_or_else(Digits::new);
+    let cc = country_code
+        .map(clean)
+        .transpose()?
+        .unwrap_or_else(Digits::new);
+    let (local, area, cc) = (local.as_str(), area.as_str(), cc.as_str());
+    let mut notes = Notes::default();
     let ext = extension
         .map(|e| e.chars().filter(char::is_ascii_digit).collect::<String>())
         .filter(|e| !e.is_empty());
@@ -449,31 +534,32 @@ pub fn from_parts(
     }
     if !cc.is_empty() {
         let area = area.trim_start_matches('0');
-        let mut digits = String::with_capacity(cc.len() + area.len() + local.len());
-        digits.push_str(&cc);
-        digits.push_str(area);
-        digits.push_str(&local);
-        return finish_international(&digits, ext, notes);
+        let mut digits = Digits::new();
+        if !(digits.push_str(cc) && digits.push_str(area) && digits.push_str(local)) {
+            return Err(PhoneError::TooLong);
+        }
+        return finish_international(digits.as_str(), ext, notes);
     }
     let Some(dc) = default_country else {
         return Err(PhoneError::NoCountry);
     };
     let country = country(dc).ok_or(PhoneError::UnknownCountry)?;
-    let mut national = String::with_capacity(area.len() + local.len() + 1);
+    let mut national = Digits::new();
     if country.trunk_zero && !area.is_empty() && !area.starts_with('0') {
-        national.push('0');
+        national.push(b'0');
     }
-    national.push_str(&area);
-    national.push_str(&local);
-    finish_national(country, &national, ext, notes)
+    if !(national.push_str(area) && national.push_str(local)) {
+        return Err(PhoneError::TooLong);
+    }
+    finish_national(country, national.as_str(), ext, notes)
 }
 
 fn finish_national(
     country: &'static Country,
     digits: &str,
     extension: Option<String>,
-    mut notes: Vec<Note>,
-) -> Result<(PhoneNumber, Vec<Note>), PhoneError> {
+    mut notes: Notes,
+) -> Result<(PhoneNumber, Notes), PhoneError> {
     let cc = country.calling_code;
     if cc == "1" {
         // NANP: 10 digits, or 11 with the leading 1.
@@ -487,7 +573,7 @@ fn finish_national(
         notes.push(Note::DefaultCountryUsed);
         return Ok((
             PhoneNumber {
-                e164: format!("+1{nsn}"),
+                e164: e164_string("1", nsn),
                 country: Some(country.iso),
                 extension,
                 kind: LineKind::Unknown,
@@ -527,7 +613,7 @@ fn finish_national(
     }
     Ok((
         PhoneNumber {
-            e164: format!("+{cc}{nsn}"),
+            e164: e164_string(cc, nsn),
             country: Some(country.iso),
             extension,
             kind: kind_of(country, nsn),
@@ -539,8 +625,8 @@ fn finish_national(
 fn finish_international(
     digits: &str,
     extension: Option<String>,
-    mut notes: Vec<Note>,
-) -> Result<(PhoneNumber, Vec<Note>), PhoneError> {
+    mut notes: Notes,
+) -> Result<(PhoneNumber, Notes), PhoneError> {
     if digits.len() > 15 {
         return Err(PhoneError::TooLong);
     }
@@ -568,10 +654,11 @@ fn finish_international(
                 None
             };
             if let Some(n) = nsn_clean {
-                let mut d = String::with_capacity(digits.len());
-                d.push_str(c.calling_code);
-                d.push_str(n);
-                return finish_international(&d, extension, notes);
+                let mut d = Digits::new();
+                if !(d.push_str(c.calling_code) && d.push_str(n)) {
+                    return Err(PhoneError::TooLong);
+                }
+                return finish_international(d.as_str(), extension, notes);
             }
             let (lo, hi) = c.nsn_len;
             if !(lo..=hi).contains(&nsn.len()) {
@@ -582,7 +669,7 @@ fn finish_international(
     }
     Ok((
         PhoneNumber {
-            e164: format!("+{digits}"),
+            e164: e164_string("", digits),
             country: country.map(|c| c.iso),
             extension,
             kind,

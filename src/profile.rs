@@ -697,20 +697,25 @@ impl Profile {
         }
     }
 
-    /// The effective patient id type codes.
-    pub fn patient_id_types(&self) -> Vec<&str> {
-        match &self.hl7.patient_id_types {
-            Some(v) => v.iter().map(String::as_str).collect(),
-            None => vec!["MR", "MRN"],
-        }
+    /// The effective patient id type codes (default `MR`, `MRN`).
+    pub fn patient_id_types(&self) -> impl Iterator<Item = &str> {
+        const DEFAULT: [&str; 2] = ["MR", "MRN"];
+        let custom = self.hl7.patient_id_types.as_deref();
+        let n = custom.map_or(DEFAULT.len(), <[String]>::len);
+        (0..n).filter_map(move |i| match custom {
+            Some(v) => v.get(i).map(String::as_str),
+            None => DEFAULT.get(i).copied(),
+        })
     }
 
-    /// The effective confirmed status values.
-    pub fn confirmed_statuses(&self) -> Vec<&str> {
-        match &self.hl7.confirmed_statuses {
-            Some(v) => v.iter().map(String::as_str).collect(),
-            None => vec!["Confirmed"],
-        }
+    /// The effective confirmed status values (default `Confirmed`).
+    pub fn confirmed_statuses(&self) -> impl Iterator<Item = &str> {
+        let custom = self.hl7.confirmed_statuses.as_deref();
+        let n = custom.map_or(1, <[String]>::len);
+        (0..n).filter_map(move |i| match custom {
+            Some(v) => v.get(i).map(String::as_str),
+            None => (i == 0).then_some("Confirmed"),
+        })
     }
 
     /// The source override for a key, if configured.

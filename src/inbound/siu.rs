@@ -29,17 +29,17 @@
 //! assert_eq!(e.appointment_timezone, "-0500");
 //! assert_eq!(e.event_datetime_utc, "2025-03-05T19:30:12Z");
 //! assert_eq!(e.appointment_location, "Cardiology and Vascular Clinic");
-//! assert_eq!(r.provenance.get(ehr_studio_bridge::event::Field::PatientPhone).unwrap().source.as_str(), "PID-13[3]");
+//! assert_eq!(r.provenance.get(ehr_studio_bridge::event::Field::PatientPhone).unwrap().source.to_string(), "PID-13[3]");
 //! ```
 
 use super::siu_map::{self, band_of, How};
 use crate::error::{Error, ErrorCode, Position, Result, Warning};
 use crate::event::{
-    skip_codes, AppointmentEvent, EntityId, EventType, ExtraIds, Field, MapResult, Provenance,
-    ProvenanceMap, Skip,
+    skip_codes, AppointmentEvent, EntityId, EventType, ExtraIds, Field, MapResult, PathRef,
+    Provenance, ProvenanceMap, Skip, Source,
 };
 use crate::hl7::datetime::{DateTime, Offset, Precision};
-use crate::hl7::{mllp, Element, Level, Message, Path, Segment};
+use crate::hl7::{mllp, Delimiters, Level, Message, Path};
 use crate::phone::{self, LineKind, Note, PhoneNumber};
 use crate::profile::{AppointmentIdChoice, CallbackFormat, Profile, SanitizeMode, WhenMissing};
 use crate::studio::sanitize::sanitize_event;
@@ -92,38 +92,40 @@ pub fn map_hl7_stream(input: &[u8], profile: &Profile) -> Result<Vec<MapResult>>
 
 #[derive(Default)]
 struct Idx<'m> {
-    msh: Option<Segment<'m>>,
-    sch: Option<Segment<'m>>,
-    tq1: Option<Segment<'m>>,
-    pid: Option<Segment<'m>>,
+    msh: Option<SegView<'m>>,
+    sch: Option<SegView<'m>>,
+    tq1: Option<SegView<'m>>,
+    pid: Option<SegView<'m>>,
     pid_count: usize,
-    pv1: Option<Segment<'m>>,
-    ais: Vec<Segment<'m>>,
-    ail: Vec<Segment<'m>>,
-    aip: Vec<Segment<'m>>,
-    aig: Vec<Segment<'m>>,
+    pv1: Option<SegView<'m>>,
+    ais: Vec<SegView<'m>>,
+    ail: Vec<SegView<'m>>,
+    aip: Vec<SegView<'m>>,
+    aig: Vec<SegView<'m>>,
 }
 
 impl<'m> Idx<'m> {
     fn build(msg: &'m Message<'m>) -> Idx<'m> {
         let mut idx = Idx::default();
+        let d = msg.delimiters();
         for s in msg.segments() {
+            let view = |s: &crate::hl7::Segment<'m>| SegView::new(s.raw(), d);
             match s.name() {
-                "MSH" if idx.msh.is_none() => idx.msh = Some(s),
-                "SCH" if idx.sch.is_none() => idx.sch = Some(s),
-                "TQ1" if idx.tq1.is_none() => idx.tq1 = Some(s),
+                "MSH" if idx.msh.is_none() => idx.msh = Some(SegView::header(s, d)),
+                "SCH" if idx.sch.is_none() => idx.sch = Some(view(&s)),
+                "TQ1" if idx.tq1.is_none() => idx.tq1 = Some(view(&s)),
                 "PID" => {
                     idx.pid_count += 1;
                     if idx.pid.is_none() {
-                        idx.pid = Some(s);
+                        idx.pid = Some(view(&s));
                     }
                 }
                 // The PV1 of the first patient group.
-                "PV1" if idx.pv1.is_none() && idx.pid_count <= 1 => idx.pv1 = Some(s),
-                "AIS" => idx.ais.push(s),
-                "AIL" => idx.ail.push(s),
-                "AIP" => idx.aip.push(s),
-                "AIG" => idx.aig.push(s),
+                "PV1" if idx.pv1.is_none() && idx.pid_count <= 1 => idx.pv1 = Some(view(&s)),
+                "AIS" => idx.ais.push(view(&s)),
+                "AIL" => idx.ail.push(view(&s)),
+                "AIP" => idx.aip.push(view(&s)),
+                "AIG" => idx.aig.push(view(&s)),
                 _ => {}
             }
         }
@@ -131,7 +133,7 @@ impl<'m> Idx<'m> {
     }
 
     /// The segments a candidate reads: all occurrences for resource segments, else the first.
-    fn segs(&self, name: &str) -> &[Segment<'m>] {
+    fn segs(&self, name: &str) -> &[SegView<'m>] {
         match name {
             "AIS" => &self.ais,
             "AIL" => &self.ail,
@@ -152,6 +154,230 @@ fn opt_slice<T>(o: &Option<T>) -> &[T] {
         Some(s) => std::slice::from_ref(s),
         None => &[],
     }
+}
+
+// ---- raw views ----------------------------------------------------------------------------
+//
+// The mapper reads a handful of fields many times; these views split each indexed segment once
+// and walk repetitions/components with a plain byte scan (fields are short), which is several
+// times cheaper than re-scanning from the segment start on every access.
+
+const MAX_FIELDS: usize = 48;
+
+/// One segment split into fields once (no allocation: field boundaries in a fixed array; fields
+/// past [`MAX_FIELDS`] are read by scanning).
+struct SegView<'m> {
+    raw: &'m str,
+    /// `ends[n]` is the byte offset where field n ends (`ends[0]` ends the segment name).
+    ends: [u32; MAX_FIELDS + 1],
+    count: usize,
+    header: bool,
+    /// MSH-1 and MSH-2 as the parser reads them (never split).
+    msh12: [&'m str; 2],
+    d: &'m Delimiters,
+}
+
+impl<'m> SegView<'m> {
+    fn new(raw: &'m str, d: &'m Delimiters) -> Self {
+        let mut ends = [0u32; MAX_FIELDS + 1];
+        let mut count = 0usize;
+        for (i, &b) in raw.as_bytes().iter().enumerate() {
+            if b == d.field {
+                if let Some(slot) = ends.get_mut(count) {
+                    *slot = u32::try_from(i).unwrap_or(u32::MAX);
+                }
+                count += 1;
+                if count > MAX_FIELDS {
+                    break;
+                }
+            }
+        }
+        if count <= MAX_FIELDS {
+            if let Some(slot) = ends.get_mut(count) {
+                *slot = u32::try_from(raw.len()).unwrap_or(u32::MAX);
+            }
+        }
+        SegView {
+            raw,
+            ends,
+            count,
+            header: false,
+            msh12: ["", ""],
+            d,
+        }
+    }
+
+    fn header(s: crate::hl7::Segment<'m>, d: &'m Delimiters) -> Self {
+        let mut v = SegView::new(s.raw(), d);
+        v.header = true;
+        v.msh12 = [
+            s.field(1).map_or("", |e| e.raw()),
+            s.field(2).map_or("", |e| e.raw()),
+        ];
+        v
+    }
+
+    fn field(&self, n: usize) -> Option<El<'m>> {
+        if n == 0 {
+            return None;
+        }
+        let raw = if self.header {
+            match n {
+                1 | 2 => self.msh12.get(n - 1).copied(),
+                // MSH-n follows the (n-1)-th separator.
+                _ => self.nth(n - 1),
+            }
+        } else {
+            self.nth(n)
+        }?;
+        Some(El {
+            raw,
+            level: 0,
+            d: self.d,
+        })
+    }
+
+    /// The text after the n-th field separator.
+    fn nth(&self, n: usize) -> Option<&'m str> {
+        if n > self.count {
+            return None;
+        }
+        if n < MAX_FIELDS {
+            let start = *self.ends.get(n - 1)? as usize + 1;
+            let end = *self.ends.get(n)? as usize;
+            return self.raw.get(start..end);
+        }
+        self.raw.split(char::from(self.d.field)).nth(n)
+    }
+}
+
+/// A field (level 0), repetition (1), component (2) or subcomponent (3), as raw text.
+#[derive(Clone, Copy)]
+struct El<'m> {
+    raw: &'m str,
+    level: u8,
+    d: &'m Delimiters,
+}
+
+fn nth_part(s: &str, sep: u8, n: usize) -> Option<&str> {
+    let b = s.as_bytes();
+    let mut idx = 1usize;
+    let mut start = 0usize;
+    for (i, &c) in b.iter().enumerate() {
+        if c == sep {
+            if idx == n {
+                return s.get(start..i);
+            }
+            idx += 1;
+            start = i + 1;
+        }
+    }
+    if idx == n {
+        s.get(start..)
+    } else {
+        None
+    }
+}
+
+impl<'m> El<'m> {
+    fn of(e: crate::hl7::Element<'m>, d: &'m Delimiters) -> Self {
+        let level = match e.level() {
+            Level::Field => 0,
+            Level::Repetition => 1,
+            Level::Component => 2,
+            Level::Subcomponent => 3,
+        };
+        El {
+            raw: e.raw(),
+            level,
+            d,
+        }
+    }
+
+    fn sep(&self) -> Option<u8> {
+        match self.level {
+            0 => self.d.repetition,
+            1 => self.d.component,
+            2 => self.d.subcomponent,
+            _ => None,
+        }
+    }
+
+    fn level(&self) -> Level {
+        match self.level {
+            0 => Level::Field,
+            1 => Level::Repetition,
+            2 => Level::Component,
+            _ => Level::Subcomponent,
+        }
+    }
+
+    fn child(&self, n: usize) -> Option<El<'m>> {
+        if n == 0 || self.level >= 3 {
+            return None;
+        }
+        let raw = match self.sep() {
+            Some(sep) => nth_part(self.raw, sep, n)?,
+            None if n == 1 => self.raw,
+            None => return None,
+        };
+        Some(El {
+            raw,
+            level: self.level + 1,
+            d: self.d,
+        })
+    }
+
+    fn children(&self) -> impl Iterator<Item = El<'m>> + 'm {
+        let this = *self;
+        let sep = if self.level >= 3 { None } else { self.sep() };
+        let mut rest = Some(self.raw);
+        std::iter::from_fn(move || {
+            let r = rest?;
+            if this.level >= 3 {
+                rest = None;
+                return None;
+            }
+            let (head, tail) = match sep.and_then(|s| r.as_bytes().iter().position(|&c| c == s)) {
+                Some(p) => (r.get(..p).unwrap_or(""), r.get(p + 1..)),
+                None => (r, None),
+            };
+            rest = tail;
+            Some(El {
+                raw: head,
+                level: this.level + 1,
+                d: this.d,
+            })
+        })
+    }
+
+    fn component(&self, c: usize) -> Option<El<'m>> {
+        match self.level {
+            0 => self.child(1)?.child(c),
+            1 => self.child(c),
+            _ => None,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    fn is_null(&self) -> bool {
+        self.raw == "\"\""
+    }
+
+    fn value(&self) -> Option<Cow<'m, str>> {
+        if self.is_empty() || self.is_null() {
+            None
+        } else {
+            Some(crate::hl7::escape::decode(self.raw, self.d))
+        }
+    }
+}
+
+fn query<'m>(msg: &'m Message<'m>, p: &Path) -> Option<El<'m>> {
+    msg.query(p).map(|e| El::of(e, msg.delimiters()))
 }
 
 // ---- small helpers ------------------------------------------------------------------------
@@ -175,12 +401,12 @@ fn trim_cow(c: Cow<'_, str>) -> Option<Cow<'_, str>> {
     }
 }
 
-fn val<'m>(e: Option<Element<'m>>) -> Option<Cow<'m, str>> {
+fn val<'m>(e: Option<El<'m>>) -> Option<Cow<'m, str>> {
     e.and_then(|e| e.value()).and_then(trim_cow)
 }
 
 /// Descend to the first subcomponent (component 1 of repetition 1 …).
-fn leaf(mut e: Element<'_>) -> Element<'_> {
+fn leaf(mut e: El<'_>) -> El<'_> {
     while e.level() != Level::Subcomponent {
         match e.child(1) {
             Some(c) => e = c,
@@ -190,14 +416,6 @@ fn leaf(mut e: Element<'_>) -> Element<'_> {
     e
 }
 
-fn seg_path(seg: &str, occ: usize, total: usize) -> String {
-    if total > 1 {
-        format!("{seg}[{occ}]")
-    } else {
-        seg.to_owned()
-    }
-}
-
 fn path_of(
     seg: &str,
     occ: usize,
@@ -205,20 +423,8 @@ fn path_of(
     field: usize,
     rep: Option<usize>,
     comp: Option<usize>,
-) -> String {
-    let mut s = seg_path(seg, occ, total);
-    s.push('-');
-    s.push_str(&field.to_string());
-    if let Some(r) = rep {
-        s.push('[');
-        s.push_str(&r.to_string());
-        s.push(']');
-    }
-    if let Some(c) = comp {
-        s.push('.');
-        s.push_str(&c.to_string());
-    }
-    s
+) -> PathRef {
+    PathRef::new(seg, field).occ(occ, total).rep(rep).comp(comp)
 }
 
 fn pos(seg: &str, field: usize, rep: Option<usize>) -> Position {
@@ -513,9 +719,12 @@ impl Status {
     }
 }
 
-fn classify_status(s: &str, confirmed: &[&str]) -> Status {
+fn classify_status(s: &str, profile: &Profile) -> Status {
     let t = s.trim();
-    if confirmed.iter().any(|c| c.eq_ignore_ascii_case(t)) {
+    if profile
+        .confirmed_statuses()
+        .any(|c| c.eq_ignore_ascii_case(t))
+    {
         return Status::Confirmed;
     }
     let l = t.to_ascii_lowercase();
@@ -544,7 +753,7 @@ fn status_check(
         Some(p) => (
             Path::parse(p)
                 .ok()
-                .and_then(|p| msg.query(&p))
+                .and_then(|p| query(msg, &p))
                 .and_then(|e| {
                     let rep = if e.level() == Level::Field {
                         e.child(1)
@@ -565,8 +774,7 @@ fn status_check(
         }
     };
     let Some(raw) = raw else { return event };
-    let confirmed = cx.profile.confirmed_statuses();
-    let st = classify_status(&raw, &confirmed);
+    let st = classify_status(&raw, cx.profile);
     if st == Status::Other {
         cx.warn(
             "MAP_STATUS_UNRECOGNIZED",
@@ -632,7 +840,7 @@ fn status_check(
 
 // ---- times ----------------------------------------------------------------------------------
 
-fn ts_at<'m>(seg: &Segment<'m>, field: usize, comp: usize) -> Option<Element<'m>> {
+fn ts_at<'m>(seg: &SegView<'m>, field: usize, comp: usize) -> Option<El<'m>> {
     let f = seg.field(field)?;
     let rep = f.child(1)?;
     let c = rep.child(comp.max(1))?;
@@ -648,7 +856,7 @@ fn map_event_time(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Ap
             for p in list.paths() {
                 if let Some(v) = Path::parse(p)
                     .ok()
-                    .and_then(|pp| msg.query(&pp))
+                    .and_then(|pp| query(msg, &pp))
                     .map(leaf)
                     .and_then(|l| val(Some(l)))
                 {
@@ -738,7 +946,7 @@ fn dst_warning(cx: &mut Ctx<'_>, r: Resolution, f: Field) {
 
 struct StartFound {
     dt: DateTime,
-    path: String,
+    path: Source,
 }
 
 fn map_start(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut AppointmentEvent) {
@@ -750,7 +958,7 @@ fn map_start(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
             for p in list.paths() {
                 let Some(v) = Path::parse(p)
                     .ok()
-                    .and_then(|pp| msg.query(&pp))
+                    .and_then(|pp| query(msg, &pp))
                     .map(leaf)
                     .and_then(|l| val(Some(l)))
                 else {
@@ -759,7 +967,7 @@ fn map_start(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                 match DateTime::parse(&v) {
                     Ok(dt) => found.push(StartFound {
                         dt,
-                        path: p.clone(),
+                        path: p.clone().into(),
                     }),
                     Err(_) => cx.warn(
                         "MAP_BAD_DATETIME",
@@ -789,7 +997,10 @@ fn map_start(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                                     None,
                                     (c.comp > 1).then_some(c.comp),
                                 );
-                                found.push(StartFound { dt, path });
+                                found.push(StartFound {
+                                    dt,
+                                    path: path.into(),
+                                });
                             }
                             Some(f0) => {
                                 if !same_time(f0, &dt) {
@@ -851,13 +1062,13 @@ fn map_start(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
             f,
         );
     }
-    let others: Vec<&str> = found
+    let others: Vec<String> = found
         .iter()
         .enumerate()
         .filter(|(i, s)| {
             *i != ci && s.dt.precision >= Precision::Minute && !same_time(&chosen.dt, &s.dt)
         })
-        .map(|(_, s)| s.path.as_str())
+        .map(|(_, s)| s.path.to_string())
         .collect();
     if !others.is_empty() {
         cx.warn(
@@ -892,7 +1103,7 @@ fn same_time(a: &DateTime, b: &DateTime) -> bool {
 fn localize_start(
     cx: &mut Ctx<'_>,
     dt: DateTime,
-    path: String,
+    path: Source,
     msh_offset: Option<Offset>,
     e: &mut AppointmentEvent,
 ) {
@@ -1002,7 +1213,7 @@ fn localize_start(
 fn override_text<'m>(msg: &'m Message<'m>, paths: &[String]) -> Option<(Cow<'m, str>, String)> {
     for p in paths {
         let Ok(pp) = Path::parse(p) else { continue };
-        let Some(el) = msg.query(&pp) else { continue };
+        let Some(el) = query(msg, &pp) else { continue };
         let el = if pp.component.is_none() { leaf(el) } else { el };
         if let Some(v) = val(Some(el)) {
             return Some((v, p.clone()));
@@ -1051,7 +1262,7 @@ fn map_patient_id(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Ap
         cx.prov(f, Provenance::none("no PID segment"));
         return;
     };
-    let types = cx.profile.patient_id_types();
+    let profile = cx.profile;
     let authority = cx.profile.hl7.patient_id_authority.clone();
     struct Cand<'m> {
         rep: usize,
@@ -1082,7 +1293,7 @@ fn map_patient_id(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Ap
     }
     let total = pid.field(3).map_or(0, |f| f.children().count());
     let mut chosen: Option<(usize, &'static str)> = None;
-    for t in &types {
+    for t in profile.patient_id_types() {
         if let Some(i) = cands
             .iter()
             .position(|c| c.ty.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(t)))
@@ -1146,7 +1357,7 @@ fn map_patient_name(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut 
         return;
     }
     let field = idx.pid.as_ref().and_then(|p| p.field(5));
-    let mut best: Option<(usize, u8, Element<'_>)> = None;
+    let mut best: Option<(usize, u8, El<'_>)> = None;
     if let Some(field) = field {
         for (i, r) in field.children().enumerate() {
             if r.is_null() || r.is_empty() {
@@ -1182,8 +1393,7 @@ fn map_patient_name(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut 
         match r.and_then(|r| val(r.child(1).and_then(|c| c.child(1)))) {
             Some(v) => {
                 e.patient_last_name = v.into_owned();
-                let mut p = path_of("PID", 1, 1, 5, rep, Some(1));
-                p.push_str(".1");
+                let p = path_of("PID", 1, 1, 5, rep, Some(1)).sub(1);
                 cx.prov(Field::PatientLastName, Provenance::path(p, rule));
             }
             None => cx.prov(Field::PatientLastName, Provenance::none("no family name")),
@@ -1220,7 +1430,7 @@ fn looks_like_username(s: &str) -> bool {
     !s.contains(' ') && s.chars().any(|c| c.is_ascii_digit()) && s.chars().any(char::is_alphabetic)
 }
 
-fn xcn<'m>(seg: &Segment<'m>, field: usize) -> Option<Element<'m>> {
+fn xcn<'m>(seg: &SegView<'m>, field: usize) -> Option<El<'m>> {
     seg.field(field)?.child(1)
 }
 
@@ -1375,7 +1585,7 @@ fn map_provider(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appo
                 } else {
                     let mut s = path_of(p.seg, p.occ, p.total, p.field, None, Some(comp));
                     if comp == 2 {
-                        s.push_str(".1");
+                        s = s.sub(1);
                     }
                     (s, rule_rec)
                 };
@@ -1444,7 +1654,7 @@ struct Xtn<'m> {
     email_only: bool,
 }
 
-fn read_xtn<'m>(r: Element<'m>) -> Xtn<'m> {
+fn read_xtn<'m>(r: El<'m>) -> Xtn<'m> {
     let c = |n: usize| val(r.child(n));
     let text = c(1);
     let m_use = c(2).map_or(Marker::Unknown, |u| classify_text(&u));
@@ -1472,7 +1682,7 @@ fn read_xtn<'m>(r: Element<'m>) -> Xtn<'m> {
     }
 }
 
-type Normalized = std::result::Result<(PhoneNumber, Vec<Note>), phone::PhoneError>;
+type Normalized = std::result::Result<(PhoneNumber, phone::Notes), phone::PhoneError>;
 
 /// Normalize an XTN in version order. Returns the first success (or the first error) and whether
 /// two representations of the number (XTN-1 text vs components) disagree.
@@ -1497,7 +1707,7 @@ fn xtn_number(x: &Xtn<'_>, structured_first: bool, country: &str) -> Option<(Nor
         [text, structured, unformatted]
     };
     let mut first_err = None;
-    let mut ok: Option<(PhoneNumber, Vec<Note>)> = None;
+    let mut ok: Option<(PhoneNumber, phone::Notes)> = None;
     let mut disagree = false;
     for r in order.into_iter().flatten() {
         match r {
@@ -1530,9 +1740,9 @@ enum Tier {
 struct PhoneCand {
     tier: Tier,
     number: PhoneNumber,
-    notes: Vec<Note>,
+    notes: phone::Notes,
     disagree: bool,
-    path: String,
+    path: Source,
     marked: bool,
 }
 
@@ -1540,8 +1750,8 @@ struct PhoneCand {
 fn consider(
     cx: &mut Ctx<'_>,
     cands: &mut Vec<PhoneCand>,
-    r: Element<'_>,
-    path: String,
+    r: El<'_>,
+    path: Source,
     at: (&str, usize, Option<usize>),
     work_source: bool,
     structured_first: bool,
@@ -1594,7 +1804,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
         Some(list) => {
             for p in list.paths() {
                 let Ok(pp) = Path::parse(p) else { continue };
-                let Some(el) = msg.query(&pp) else { continue };
+                let Some(el) = query(msg, &pp) else { continue };
                 match el.level() {
                     Level::Field => {
                         let n = el.children().count();
@@ -1608,7 +1818,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                                 cx,
                                 &mut cands,
                                 r,
-                                path,
+                                path.into(),
                                 (pp.segment_name(), pp.field, Some(i + 1)),
                                 false,
                                 structured_first,
@@ -1620,7 +1830,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                         cx,
                         &mut cands,
                         el,
-                        p.clone(),
+                        p.clone().into(),
                         (pp.segment_name(), pp.field, pp.repetition),
                         false,
                         structured_first,
@@ -1640,7 +1850,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                                         number,
                                         notes,
                                         disagree: false,
-                                        path: p.clone(),
+                                        path: p.clone().into(),
                                         marked: false,
                                     });
                                 }
@@ -1664,7 +1874,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                             cx,
                             &mut cands,
                             r,
-                            path,
+                            path.into(),
                             ("PID", c.field, Some(i + 1)),
                             c.field == 14,
                             structured_first,
@@ -1738,7 +1948,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
         Tier::Landline => cx.warn("MAP_PHONE_LANDLINE_USED", format!("{path} is in a landline range and may not receive SMS"), f),
         Tier::Mobile => {}
     }
-    for n in notes {
+    for n in notes.iter() {
         if n == Note::DefaultCountryUsed {
             if !cx.country_configured {
                 cx.warn(
@@ -1765,19 +1975,19 @@ fn map_callback(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appo
         CallbackFormat::National => n.display(home_cc),
         CallbackFormat::E164 => n.e164.clone(),
     };
-    let mut elements: Vec<(Element<'_>, String, &str, usize)> = Vec::new();
+    let mut elements: Vec<(El<'_>, Source, &str, usize)> = Vec::new();
     let over = cx.profile.field_override(f);
     match over {
         Some(list) => {
             for p in list.paths() {
                 let Ok(pp) = Path::parse(p) else { continue };
-                if let Some(el) = msg.query(&pp) {
+                if let Some(el) = query(msg, &pp) {
                     let el = if el.level() == Level::Field {
                         el.child(1).unwrap_or(el)
                     } else {
                         el
                     };
-                    elements.push((el, p.clone(), "", 0));
+                    elements.push((el, p.clone().into(), "", 0));
                 }
             }
         }
@@ -1792,7 +2002,8 @@ fn map_callback(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appo
                         for (i, r) in field.children().enumerate() {
                             elements.push((
                                 r,
-                                path_of("SCH", 1, 1, c.field, (n > 1).then_some(i + 1), None),
+                                path_of("SCH", 1, 1, c.field, (n > 1).then_some(i + 1), None)
+                                    .into(),
                                 "SCH",
                                 c.field,
                             ));
@@ -1848,11 +2059,12 @@ fn descriptive(s: &str) -> bool {
         || (s.chars().all(char::is_alphabetic) && s.chars().any(char::is_lowercase))
 }
 
-fn pl_value<'m>(r: Element<'m>) -> Option<(Cow<'m, str>, &'static str)> {
+/// A PL value and the (component, subcomponent) it came from.
+fn pl_value<'m>(r: El<'m>) -> Option<(Cow<'m, str>, (usize, usize))> {
     let pl1 = val(r.child(1).and_then(|c| c.child(1)));
     let pl9 = val(r.child(9));
     let pl4 = val(r.child(4).and_then(|c| c.child(1)));
-    let opts = [(pl1, ".1"), (pl9, ".9"), (pl4, ".4.1")];
+    let opts = [(pl1, (1, 0)), (pl9, (9, 0)), (pl4, (4, 1))];
     if let Some(i) = opts
         .iter()
         .position(|(v, _)| v.as_deref().is_some_and(descriptive))
@@ -1876,7 +2088,7 @@ fn map_location(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appo
             continue;
         }
         let segs = idx.segs(c.seg);
-        let mut chosen: Option<(String, String)> = None;
+        let mut chosen: Option<(String, PathRef)> = None;
         let mut disagree = false;
         for (i, s) in segs.iter().enumerate() {
             let Some(r) = s.field(c.field).and_then(|x| x.child(1)) else {
@@ -1890,8 +2102,8 @@ fn map_location(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appo
             };
             match &chosen {
                 None => {
-                    let mut p = path_of(c.seg, i + 1, segs.len(), c.field, None, None);
-                    p.push_str(suffix);
+                    let p = path_of(c.seg, i + 1, segs.len(), c.field, None, Some(suffix.0))
+                        .sub(suffix.1);
                     chosen = Some((v.into_owned(), p));
                 }
                 Some((v0, _)) => disagree |= *v0 != v,
@@ -1923,7 +2135,7 @@ fn map_location(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appo
     apply_default(cx, f, e, "no location in the message");
 }
 
-fn ei<'m>(seg: &Segment<'m>, field: usize) -> Option<(Cow<'m, str>, Option<Cow<'m, str>>)> {
+fn ei<'m>(seg: &SegView<'m>, field: usize) -> Option<(Cow<'m, str>, Option<Cow<'m, str>>)> {
     let r = seg.field(field)?.child(1)?;
     if r.is_null() {
         return None;
@@ -1989,7 +2201,7 @@ fn map_appointment_id(
 
 fn filter_value(msg: &Message<'_>, path: &str) -> Option<String> {
     let pp = Path::parse(path).ok()?;
-    let el = msg.query(&pp)?;
+    let el = query(msg, &pp)?;
     let el = if pp.component.is_none() { leaf(el) } else { el };
     val(Some(el)).map(Cow::into_owned)
 }
