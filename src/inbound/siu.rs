@@ -181,15 +181,13 @@ impl<'m> SegView<'m> {
     fn new(raw: &'m str, d: &'m Delimiters) -> Self {
         let mut ends = [0u32; MAX_FIELDS + 1];
         let mut count = 0usize;
-        for (i, &b) in raw.as_bytes().iter().enumerate() {
-            if b == d.field {
-                if let Some(slot) = ends.get_mut(count) {
-                    *slot = u32::try_from(i).unwrap_or(u32::MAX);
-                }
-                count += 1;
-                if count > MAX_FIELDS {
-                    break;
-                }
+        for i in memchr::memchr_iter(d.field, raw.as_bytes()) {
+            if let Some(slot) = ends.get_mut(count) {
+                *slot = u32::try_from(i).unwrap_or(u32::MAX);
+            }
+            count += 1;
+            if count > MAX_FIELDS {
+                break;
             }
         }
         if count <= MAX_FIELDS {

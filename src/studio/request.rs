@@ -10,19 +10,25 @@
 /// assert_eq!(s, "%2B1+617+%7B%22a%22%3A%22%C3%A9%22%7D");
 /// ```
 pub fn form_encode_into(out: &mut String, s: &str) {
-    for &b in s.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(char::from(b));
-            }
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(hex(b >> 4));
-                out.push(hex(b & 0xf));
-            }
+    out.reserve(s.len() + s.len() / 2);
+    let b = s.as_bytes();
+    let mut start = 0usize;
+    for (i, &c) in b.iter().enumerate() {
+        let keep = c.is_ascii_alphanumeric() || matches!(c, b'*' | b'-' | b'.' | b'_');
+        if keep {
+            continue;
         }
+        out.push_str(s.get(start..i).unwrap_or(""));
+        if c == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(hex(c >> 4));
+            out.push(hex(c & 0xf));
+        }
+        start = i + 1;
     }
+    out.push_str(s.get(start..).unwrap_or(""));
 }
 
 fn hex(n: u8) -> char {
@@ -55,13 +61,15 @@ pub fn base64(s: &str) -> String {
 
 /// Quote for a POSIX shell: `'…'` with `'` written as `'\''`.
 pub fn shell_quote(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('\'');
-    for c in s.chars() {
-        if c == '\'' {
+    let mut first = true;
+    for part in s.split('\'') {
+        if !first {
             out.push_str("'\\''");
-        } else {
-            out.push(c);
         }
+        first = false;
+        out.push_str(part);
     }
     out.push('\'');
 }
