@@ -261,6 +261,8 @@ pub struct Country {
     pub mobile: &'static [&'static str],
     /// NSN prefixes of geographic ranges (empty when not modelled).
     pub landline: &'static [&'static str],
+    /// NSN length of mobile numbers, when fixed by the plan.
+    pub mobile_len: Option<(usize, usize)>,
 }
 
 /// The numbering plans known to this module (NANP members share `+1` and its rules).
@@ -375,6 +377,12 @@ const fn c(
         nsn_len,
         mobile,
         landline,
+        mobile_len: match iso.as_bytes() {
+            b"GB" | b"DE" | b"JP" => Some((10, 11)),
+            b"FR" | b"NL" | b"AU" | b"ES" | b"BE" | b"CH" | b"PT" => Some((9, 9)),
+            b"IT" => Some((9, 10)),
+            _ => None,
+        },
     }
 }
 
@@ -608,7 +616,8 @@ fn finish_national(
         return Err(PhoneError::TooLong);
     }
     notes.push(Note::DefaultCountryUsed);
-    if !(lo..=hi).contains(&nsn.len()) {
+    let kind = kind_of(country, nsn);
+    if !(lo..=hi).contains(&nsn.len()) || !mobile_len_ok(country, kind, nsn) {
         notes.push(Note::UnusualLength);
     }
     Ok((
@@ -616,7 +625,7 @@ fn finish_national(
             e164: e164_string(cc, nsn),
             country: Some(country.iso),
             extension,
-            kind: kind_of(country, nsn),
+            kind,
         },
         notes,
     ))
@@ -661,10 +670,10 @@ fn finish_international(
                 return finish_international(d.as_str(), extension, notes);
             }
             let (lo, hi) = c.nsn_len;
-            if !(lo..=hi).contains(&nsn.len()) {
+            kind = kind_of(c, nsn);
+            if !(lo..=hi).contains(&nsn.len()) || !mobile_len_ok(c, kind, nsn) {
                 notes.push(Note::UnusualLength);
             }
-            kind = kind_of(c, nsn);
         }
     }
     Ok((
@@ -693,6 +702,13 @@ fn check_nanp(nsn: &str) -> Result<(), PhoneError> {
         return Err(PhoneError::InvalidNanpExchange);
     }
     Ok(())
+}
+
+fn mobile_len_ok(c: &Country, kind: LineKind, nsn: &str) -> bool {
+    match (kind, c.mobile_len) {
+        (LineKind::Mobile, Some((lo, hi))) => (lo..=hi).contains(&nsn.len()),
+        _ => true,
+    }
 }
 
 fn kind_of(c: &Country, nsn: &str) -> LineKind {
@@ -770,8 +786,10 @@ mod tests {
         assert_eq!(n.e164, "+44789898989");
         assert_eq!(n.kind, LineKind::Mobile);
         assert!(notes.contains(&Note::DefaultCountryUsed));
-        let (_, notes) = normalize("07911 12345678", Some("GB")).unwrap();
+        // A UK mobile has 10 national digits: one short is flagged, not dropped.
         assert!(notes.contains(&Note::UnusualLength));
+        let (_, notes) = normalize("07911 123456", Some("GB")).unwrap();
+        assert!(!notes.contains(&Note::UnusualLength));
         let (n, _) = normalize("0100000000", Some("FR")).unwrap();
         assert_eq!(n.kind, LineKind::Landline);
         let (n, notes) = normalize("447911123456", Some("GB")).unwrap();

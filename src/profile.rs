@@ -338,9 +338,12 @@ pub const PRESETS: &[Preset] = &[
     ),
     (
         "clicrdv",
-        "ClicRDV (v2.5.1, France): FR numbers, Europe/Paris, PI patient ids, filler id in SCH-2 with namespace.",
+        "ClicRDV (v2.5.1, France): FR numbers, Europe/Paris, PI patient ids, filler id in SCH-2 with namespace, the practitioner booked in SCH-16 (filler contact) as there is no AIP.",
         r#"{"sender":{"timeZone":"Europe/Paris","defaultCountry":"FR"},
-            "hl7":{"patientIdTypes":["PI","MR"]}}"#,
+            "hl7":{"patientIdTypes":["PI","MR"],
+                   "fields":{"provider_id":["AIP-3.1","SCH-16.1"],
+                             "provider_last_name":["AIP-3.2.1","SCH-16.2.1"],
+                             "provider_first_name":["AIP-3.3","SCH-16.3"]}}}"#,
     ),
     (
         "xplore",
