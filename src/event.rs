@@ -384,7 +384,7 @@ impl PathRef {
         self
     }
     /// With a subcomponent.
-    pub fn sub(mut self, s: usize) -> PathRef {
+    pub fn subcomp(mut self, s: usize) -> PathRef {
         self.sub = u16::try_from(s).unwrap_or(u16::MAX);
         self
     }

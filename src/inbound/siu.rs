@@ -1391,7 +1391,7 @@ fn map_patient_name(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut 
         match r.and_then(|r| val(r.child(1).and_then(|c| c.child(1)))) {
             Some(v) => {
                 e.patient_last_name = v.into_owned();
-                let p = path_of("PID", 1, 1, 5, rep, Some(1)).sub(1);
+                let p = path_of("PID", 1, 1, 5, rep, Some(1)).subcomp(1);
                 cx.prov(Field::PatientLastName, Provenance::path(p, rule));
             }
             None => cx.prov(Field::PatientLastName, Provenance::none("no family name")),
@@ -1583,7 +1583,7 @@ fn map_provider(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appo
                 } else {
                     let mut s = path_of(p.seg, p.occ, p.total, p.field, None, Some(comp));
                     if comp == 2 {
-                        s = s.sub(1);
+                        s = s.subcomp(1);
                     }
                     (s, rule_rec)
                 };
@@ -1927,7 +1927,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
     };
     let path = c.path.clone();
     let number = c.number.e164.clone();
-    let notes = c.notes.clone();
+    let notes = c.notes;
     let tier = c.tier;
     if c.disagree {
         cx.warn(
@@ -2101,7 +2101,7 @@ fn map_location(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appo
             match &chosen {
                 None => {
                     let p = path_of(c.seg, i + 1, segs.len(), c.field, None, Some(suffix.0))
-                        .sub(suffix.1);
+                        .subcomp(suffix.1);
                     chosen = Some((v.into_owned(), p));
                 }
                 Some((v0, _)) => disagree |= *v0 != v,

@@ -166,27 +166,42 @@ fn repair_text(v: &str, location: bool) -> (Cow<'_, str>, Changes) {
 }
 
 /// Characters an id may keep as they are: the PAM id class minus the flow-data delimiters, the
-/// S3-key and JSON hazards, and `%` (the escape).
+/// S3-key and JSON hazards, and `%` (the escape, kept only as the start of a `%XX` sequence).
 fn id_keep(c: char) -> bool {
     id_char_ok(c) && !matches!(c, ',' | '=' | '{' | '}' | '/' | '\\' | '"' | '%')
 }
 
-/// Percent-encode what an id cannot carry (reversible; see the module docs).
+fn is_escape_at(b: &[u8], i: usize) -> bool {
+    b.get(i) == Some(&b'%')
+        && b.get(i + 1)
+            .is_some_and(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c))
+        && b.get(i + 2)
+            .is_some_and(|c| c.is_ascii_digit() || (b'A'..=b'F').contains(c))
+}
+
+/// Percent-encode what an id cannot carry (reversible; see the module docs). A `%XX` sequence
+/// already present is kept, so encoding is idempotent.
 ///
 /// ```
 /// use ehr_studio_bridge::studio::sanitize::encode_id;
 /// assert_eq!(encode_id("A/1"), "A%2F1");
 /// assert_eq!(encode_id("PL123"), "PL123");
 /// assert_eq!(encode_id("x,é"), "x%2C%C3%A9");
+/// assert_eq!(encode_id("A%2F1"), "A%2F1");
+/// assert_eq!(encode_id("50%"), "50%25");
 /// ```
 pub fn encode_id(v: &str) -> Cow<'_, str> {
-    if v.chars().all(id_keep) {
+    let b = v.as_bytes();
+    let ok = v
+        .char_indices()
+        .all(|(i, c)| id_keep(c) || (c == '%' && is_escape_at(b, i)));
+    if ok {
         return Cow::Borrowed(v);
     }
     let mut out = String::with_capacity(v.len() + 8);
     let mut buf = [0u8; 4];
-    for c in v.chars() {
-        if id_keep(c) {
+    for (i, c) in v.char_indices() {
+        if id_keep(c) || (c == '%' && is_escape_at(b, i)) {
             out.push(c);
         } else {
             for b in c.encode_utf8(&mut buf).bytes() {
