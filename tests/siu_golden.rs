@@ -235,7 +235,7 @@ fn warnings_never_contain_phi() {
             let raw = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
             for line in raw.split(['\r', '\n']) {
                 if let Some(rest) = line.strip_prefix("PID") {
-                    let fields: Vec<&str> = rest.split(|c| c == '|' || c == '$').collect();
+                    let fields: Vec<&str> = rest.split(['|', '$']).collect();
                     for n in [5usize, 13, 14] {
                         if let Some(v) = fields.get(n) {
                             for piece in v.split(|c: char| "^~&!$*".contains(c)) {
