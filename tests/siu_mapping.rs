@@ -353,10 +353,6 @@ fn phones() {
     }
     .text()
     .replace(
-        "PID|1||MRN1^^^FAC^MR||DOE^JANE^^^^^L||19800101|F|||||",
-        "PID|1||MRN1^^^FAC^MR||DOE^JANE^^^^^L||19800101|F|||||",
-    )
-    .replace(
         "\rPV1",
         &format!("{}^PRN^CP^^1^212^5550123\rPV1", "|".repeat(26)),
     );
