@@ -332,7 +332,7 @@ pub const PRESETS: &[Preset] = &[
     ),
     (
         "renalware",
-        "Barts Health TIE → Renalware (v2.4, UK): GB numbers, Europe/London, MRN type code, provider name as free text in AIG-3, SCH-25 'Confirmed' on every message (not a confirmation).",
+        "Barts Health TIE → Renalware (v2.4, UK): GB numbers, Europe/London, MRN type code, only a placer id (SCH-1), provider name as free text in AIG-3, SCH-25 'Confirmed' on every message (not a confirmation).",
         r#"{"sender":{"timeZone":"Europe/London","defaultCountry":"GB"},
             "hl7":{"confirmedStatuses":[],"patientIdTypes":["MRN","MR"],"appointmentId":"placer"}}"#,
     ),
@@ -728,6 +728,18 @@ impl Profile {
             .get(f.name())
             .or_else(|| self.hl7.fields.get(f.camel()))
     }
+}
+
+/// Render the presets as Markdown (the "Presets" part of `docs/profiles.md`).
+pub fn render_presets_markdown() -> String {
+    let mut s = String::from("| preset | for | profile JSON |\n|---|---|---|\n");
+    for (name, what, json) in PRESETS {
+        let compact = serde_json::from_str::<Value>(json)
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        s.push_str(&format!("| `{name}` | {what} | `{compact}` |\n"));
+    }
+    s
 }
 
 fn check_path(p: &str, ptr: &str) -> Result<()> {

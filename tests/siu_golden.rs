@@ -199,6 +199,36 @@ fn mapping_doc_is_in_sync() {
     );
 }
 
+/// The presets table at the end of docs/profiles.md is generated from the code.
+#[test]
+fn presets_doc_is_in_sync() {
+    let path = "docs/profiles.md";
+    let have = std::fs::read_to_string(path).unwrap_or_default();
+    let marker = "## Presets\n";
+    let head_end = have
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("docs/profiles.md has a Presets section");
+    let tail = have[head_end..]
+        .split_once("| preset |")
+        .map(|(intro, _)| intro)
+        .unwrap_or("\n");
+    let want = format!(
+        "{}{}{}",
+        &have[..head_end],
+        tail,
+        ehr_studio_bridge::profile::render_presets_markdown()
+    );
+    if update() {
+        std::fs::write(path, &want).unwrap();
+        return;
+    }
+    assert!(
+        have == want,
+        "{path} presets are out of date: run UPDATE_GOLDEN=1 cargo test --test siu_golden"
+    );
+}
+
 /// No warning message or skip reason may contain a patient's name, phone or id from the message.
 #[test]
 fn warnings_never_contain_phi() {

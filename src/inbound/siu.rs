@@ -1072,7 +1072,7 @@ fn map_start(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
         cx.warn(
             "MAP_SOURCES_DISAGREE",
             format!(
-                "{} gives a different start time than {}; {} was used",
+                "{} give(s) a different start time than {}; {} was used",
                 others.join(", "),
                 chosen.path,
                 chosen.path
