@@ -450,6 +450,11 @@ impl From<String> for Source {
         Source::Path(Cow::Owned(s))
     }
 }
+impl From<Cow<'static, str>> for Source {
+    fn from(s: Cow<'static, str>) -> Self {
+        Source::Path(s)
+    }
+}
 impl From<PathRef> for Source {
     fn from(p: PathRef) -> Self {
         Source::At(p)

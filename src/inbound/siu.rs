@@ -111,7 +111,6 @@ impl<'m> Idx<'m> {
         for s in msg.segments() {
             let view = |s: &crate::hl7::Segment<'m>| SegView::new(s.raw(), d);
             match s.name() {
-                "MSH" if idx.msh.is_none() => idx.msh = Some(SegView::header(s, d)),
                 "SCH" if idx.sch.is_none() => idx.sch = Some(view(&s)),
                 "TQ1" if idx.tq1.is_none() => idx.tq1 = Some(view(&s)),
                 "PID" => {
@@ -164,13 +163,45 @@ fn opt_slice<T>(o: &Option<T>) -> &[T] {
 
 const MAX_FIELDS: usize = 48;
 
+/// Call `f` with the position of every `sep` byte in `b`, in order, until it returns false.
+/// Word-at-a-time (SWAR): separators are dense in HL7, where one SIMD search per match costs more
+/// than it saves, and a byte loop is slow on long segments.
+fn for_each_byte(b: &[u8], sep: u8, mut f: impl FnMut(usize) -> bool) {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let pat = u64::from_ne_bytes([sep; 8]);
+    let mut i = 0usize;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(c);
+        let w = u64::from_le_bytes(word) ^ pat;
+        // High bit set exactly for the zero bytes of w (no false positives).
+        let mut zeros = !((((w & LO7).wrapping_add(LO7)) | w) | LO7);
+        while zeros != 0 {
+            let byte = (zeros.trailing_zeros() / 8) as usize;
+            if !f(i + byte) {
+                return;
+            }
+            zeros &= zeros - 1;
+        }
+        i += 8;
+    }
+    for (k, &x) in chunks.remainder().iter().enumerate() {
+        if x == sep && !f(i + k) {
+            return;
+        }
+    }
+}
+
 /// One segment split into fields once (no allocation: field boundaries in a fixed array; fields
-/// past [`MAX_FIELDS`] are read by scanning).
+/// past [`MAX_FIELDS`] and segments longer than 64 KiB are read by scanning).
 struct SegView<'m> {
     raw: &'m str,
     /// `ends[n]` is the byte offset where field n ends (`ends[0]` ends the segment name).
-    ends: [u32; MAX_FIELDS + 1],
+    ends: [u16; MAX_FIELDS + 1],
     count: usize,
+    /// Offsets do not fit in `u16`: fields are found by scanning.
+    long: bool,
     header: bool,
     /// MSH-1 and MSH-2 as the parser reads them (never split).
     msh12: [&'m str; 2],
@@ -179,26 +210,28 @@ struct SegView<'m> {
 
 impl<'m> SegView<'m> {
     fn new(raw: &'m str, d: &'m Delimiters) -> Self {
-        let mut ends = [0u32; MAX_FIELDS + 1];
+        let mut ends = [0u16; MAX_FIELDS + 1];
         let mut count = 0usize;
-        for i in memchr::memchr_iter(d.field, raw.as_bytes()) {
-            if let Some(slot) = ends.get_mut(count) {
-                *slot = u32::try_from(i).unwrap_or(u32::MAX);
-            }
-            count += 1;
-            if count > MAX_FIELDS {
-                break;
-            }
-        }
-        if count <= MAX_FIELDS {
-            if let Some(slot) = ends.get_mut(count) {
-                *slot = u32::try_from(raw.len()).unwrap_or(u32::MAX);
+        let long = raw.len() > usize::from(u16::MAX);
+        if !long {
+            for_each_byte(raw.as_bytes(), d.field, |i| {
+                if let Some(slot) = ends.get_mut(count) {
+                    *slot = u16::try_from(i).unwrap_or(u16::MAX);
+                }
+                count += 1;
+                count <= MAX_FIELDS
+            });
+            if count <= MAX_FIELDS {
+                if let Some(slot) = ends.get_mut(count) {
+                    *slot = u16::try_from(raw.len()).unwrap_or(u16::MAX);
+                }
             }
         }
         SegView {
             raw,
             ends,
             count,
+            long,
             header: false,
             msh12: ["", ""],
             d,
@@ -237,12 +270,12 @@ impl<'m> SegView<'m> {
 
     /// The text after the n-th field separator.
     fn nth(&self, n: usize) -> Option<&'m str> {
-        if n > self.count {
-            return None;
-        }
-        if n < MAX_FIELDS {
-            let start = *self.ends.get(n - 1)? as usize + 1;
-            let end = *self.ends.get(n)? as usize;
+        if !self.long && n < MAX_FIELDS {
+            if n > self.count {
+                return None;
+            }
+            let start = usize::from(*self.ends.get(n - 1)?) + 1;
+            let end = usize::from(*self.ends.get(n)?);
             return self.raw.get(start..end);
         }
         self.raw.split(char::from(self.d.field)).nth(n)
@@ -347,6 +380,15 @@ impl<'m> El<'m> {
                 d: this.d,
             })
         })
+    }
+
+    /// The first `N` children, split in one pass (missing ones are `None`).
+    fn parts<const N: usize>(&self) -> [Option<El<'m>>; N] {
+        let mut out = [None; N];
+        for (slot, c) in out.iter_mut().zip(self.children()) {
+            *slot = Some(c);
+        }
+        out
     }
 
     fn component(&self, c: usize) -> Option<El<'m>> {
@@ -497,8 +539,9 @@ pub fn map_message(msg: &Message<'_>, profile: &Profile) -> Result<MapResult> {
             draft: None,
         },
     };
-    let idx = Idx::build(msg);
-    let Some(msh) = idx.msh.as_ref() else {
+    let msh_seg = msg.segment("MSH");
+    let msh_view = msh_seg.map(|s| SegView::header(s, msg.delimiters()));
+    let Some(msh) = msh_view.as_ref() else {
         return Ok(skip(
             cx.r,
             skip_codes::NOT_SCHEDULING_EVENT,
@@ -522,10 +565,7 @@ pub fn map_message(msg: &Message<'_>, profile: &Profile) -> Result<MapResult> {
             "MSH-9.1",
         ));
     }
-    let trig = trigger
-        .as_deref()
-        .map(str::to_ascii_uppercase)
-        .unwrap_or_default();
+    let trig = cx.r.ids.trigger.clone().unwrap_or_default();
 
     // ---- event type ------------------------------------------------------------------------
     let (mut event_type, configured) = match profile.hl7.events.get(trig.as_str()) {
@@ -572,6 +612,8 @@ pub fn map_message(msg: &Message<'_>, profile: &Profile) -> Result<MapResult> {
             );
         }
     }
+    let mut idx = Idx::build(msg);
+    idx.msh = msh_view;
     event_type = status_check(&mut cx, msg, &idx, &trig, event_type);
 
     // ---- values ------------------------------------------------------------------------------
@@ -761,13 +803,13 @@ fn status_check(
                     rep.and_then(|r| val(r.child(1)).or_else(|| val(r.child(2))))
                         .or_else(|| val(Some(e)))
                 }),
-            p.clone(),
+            Cow::Owned(p.clone()),
         ),
         None => {
             let f = idx.sch.as_ref().and_then(|s| s.field(25));
             (
                 val(f.and_then(|f| f.component(1))).or_else(|| val(f.and_then(|f| f.component(2)))),
-                "SCH-25".to_owned(),
+                "SCH-25".into(),
             )
         }
     };
@@ -949,7 +991,7 @@ struct StartFound {
 
 fn map_start(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut AppointmentEvent) {
     let f = Field::AppointmentDatetime;
-    let mut found: Vec<StartFound> = Vec::new();
+    let mut found: Vec<StartFound> = Vec::with_capacity(8);
     let mut resources_disagree: Option<&'static str> = None;
     match cx.profile.field_override(f) {
         Some(list) => {
@@ -1268,7 +1310,7 @@ fn map_patient_id(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Ap
         ty: Option<Cow<'m, str>>,
         auth: Option<Cow<'m, str>>,
     }
-    let mut cands: Vec<Cand<'_>> = Vec::new();
+    let mut cands: Vec<Cand<'_>> = Vec::with_capacity(4);
     if let Some(field) = pid.field(3) {
         for (i, r) in field.children().enumerate() {
             if r.is_null() {
@@ -1433,7 +1475,7 @@ fn xcn<'m>(seg: &SegView<'m>, field: usize) -> Option<El<'m>> {
 }
 
 fn map_provider(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut AppointmentEvent) {
-    let mut people: Vec<Person<'_>> = Vec::new();
+    let mut people: Vec<Person<'_>> = Vec::with_capacity(4);
     let mut username_seen = false;
     let mut aip_disagree = false;
     for c in siu_map::candidates(Field::ProviderLastName, cx.band) {
@@ -1605,10 +1647,23 @@ enum Marker {
     Unknown,
 }
 
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
 fn classify_text(t: &str) -> Marker {
-    let u = t.to_ascii_uppercase();
-    let has = |k: &str| u.contains(k);
-    match u.as_str() {
+    let has = |k: &str| contains_ci(t, k);
+    let mut buf = [0u8; 8];
+    let key: &str = if t.len() <= buf.len() {
+        for (d, s) in buf.iter_mut().zip(t.bytes()) {
+            *d = s.to_ascii_uppercase();
+        }
+        std::str::from_utf8(buf.get(..t.len()).unwrap_or(&[])).unwrap_or("")
+    } else {
+        ""
+    };
+    match key {
         "CP" => return Marker::Mobile,
         "FX" | "BP" | "NET" | "BPN" | "X.400" | "INTERNET" | "TDD" | "TTY" | "EMR" | "ASN" => {
             return Marker::Excluded
@@ -1653,7 +1708,8 @@ struct Xtn<'m> {
 }
 
 fn read_xtn<'m>(r: El<'m>) -> Xtn<'m> {
-    let c = |n: usize| val(r.child(n));
+    let parts = r.parts::<12>();
+    let c = |n: usize| val(parts.get(n.wrapping_sub(1)).copied().flatten());
     let text = c(1);
     let m_use = c(2).map_or(Marker::Unknown, |u| classify_text(&u));
     let m_eq = c(3).map_or(Marker::Unknown, |u| classify_text(&u));
@@ -1796,8 +1852,8 @@ fn consider(
 fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut AppointmentEvent) -> bool {
     let f = Field::PatientPhone;
     let structured_first = cx.band >= 1;
-    let country = cx.country.to_owned();
-    let mut cands: Vec<PhoneCand> = Vec::new();
+    let country: &str = cx.country;
+    let mut cands: Vec<PhoneCand> = Vec::with_capacity(8);
     match cx.profile.field_override(f) {
         Some(list) => {
             for p in list.paths() {
@@ -1966,14 +2022,14 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
 
 fn map_callback(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut AppointmentEvent) {
     let f = Field::ProviderCallbackPhone;
-    let country = cx.country.to_owned();
+    let country: &str = cx.country;
     let home_cc = phone::country(&country).map_or("1", |c| c.calling_code);
     let fmt = cx.profile.phones.callback_format;
     let render = |n: &PhoneNumber| match fmt {
         CallbackFormat::National => n.display(home_cc),
         CallbackFormat::E164 => n.e164.clone(),
     };
-    let mut elements: Vec<(El<'_>, Source, &str, usize)> = Vec::new();
+    let mut elements: Vec<(El<'_>, Source, &str, usize)> = Vec::with_capacity(4);
     let over = cx.profile.field_override(f);
     match over {
         Some(list) => {
