@@ -1876,7 +1876,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                                 (pp.segment_name(), pp.field, Some(i + 1)),
                                 false,
                                 structured_first,
-                                &country,
+                                country,
                             );
                         }
                     }
@@ -1888,11 +1888,11 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                         (pp.segment_name(), pp.field, pp.repetition),
                         false,
                         structured_first,
-                        &country,
+                        country,
                     ),
                     _ => {
                         if let Some(v) = val(Some(el)) {
-                            match phone::normalize(&v, Some(&country)) {
+                            match phone::normalize(&v, Some(country)) {
                                 Ok((number, notes)) => {
                                     let tier = match number.kind {
                                         LineKind::Mobile => Tier::Mobile,
@@ -1932,7 +1932,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                             ("PID", c.field, Some(i + 1)),
                             c.field == 14,
                             structured_first,
-                            &country,
+                            country,
                         );
                     }
                 }
@@ -2023,7 +2023,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
 fn map_callback(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut AppointmentEvent) {
     let f = Field::ProviderCallbackPhone;
     let country: &str = cx.country;
-    let home_cc = phone::country(&country).map_or("1", |c| c.calling_code);
+    let home_cc = phone::country(country).map_or("1", |c| c.calling_code);
     let fmt = cx.profile.phones.callback_format;
     let render = |n: &PhoneNumber| match fmt {
         CallbackFormat::National => n.display(home_cc),
@@ -2076,9 +2076,9 @@ fn map_callback(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appo
             if x.email_only || x.marker == Marker::Excluded {
                 continue;
             }
-            xtn_number(&x, cx.band >= 1, &country).map(|(r, _)| r)
+            xtn_number(&x, cx.band >= 1, country).map(|(r, _)| r)
         } else {
-            val(Some(el)).map(|v| phone::normalize(&v, Some(&country)))
+            val(Some(el)).map(|v| phone::normalize(&v, Some(country)))
         };
         match res {
             Some(Ok((n, _))) => {
