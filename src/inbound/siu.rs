@@ -1018,6 +1018,8 @@ fn map_start(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
             }
         }
         None => {
+            // Senders repeat the same start in SCH/TQ1/AIS/AIL/AIP/AIG: parse each distinct text once.
+            let mut last: Option<(Cow<'_, str>, DateTime)> = None;
             for c in siu_map::candidates(f, cx.band) {
                 let segs = idx.segs(c.seg);
                 let mut first: Option<DateTime> = None;
@@ -1025,7 +1027,14 @@ fn map_start(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                     let Some(v) = val(ts_at(s, c.field, c.comp)) else {
                         continue;
                     };
-                    match DateTime::parse(&v) {
+                    let parsed = match &last {
+                        Some((t, dt)) if *t == v => Ok(*dt),
+                        _ => DateTime::parse(&v),
+                    };
+                    if let Ok(dt) = parsed {
+                        last = Some((v.clone(), dt));
+                    }
+                    match parsed {
                         Ok(dt) => match &first {
                             None => {
                                 first = Some(dt);
