@@ -6,6 +6,10 @@
 //! Read the crate as a pipeline:
 //!
 //! * [`hl7`] — HL7 v2 parse (zero-copy, byte ranges), escape, write, MLLP, ACK.
+//! * [`inbound`] — EHR messages (SIU) → [`event::MapResult`]: an [`event::AppointmentEvent`] or a
+//!   coded skip, with provenance and warnings, driven by a [`profile::Profile`].
+//! * [`studio`] — PAM parameter rules, sanitization, and the Studio v2 Executions request.
+//! * [`phone`], [`time`] — E.164 normalization and DST-aware zones.
 //! * [`reply`] — patient replies (Twilio → EHR): reply parsing, Twilio signature verification,
 //!   SRM^S03/S04, FHIR write requests, EHR responses, Studio flow patching.
 //!
@@ -16,13 +20,23 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod event;
 pub mod hl7;
+pub mod inbound;
+pub mod phone;
+pub mod profile;
 pub mod reply;
+pub mod studio;
+pub mod time;
 
 #[doc(hidden)]
 pub mod fuzz_entry;
 
 pub use error::{Error, ErrorCode, Position, Result};
+pub use event::{AppointmentEvent, MapOutcome, MapResult};
+pub use inbound::map_hl7;
+pub use profile::Profile;
+pub use studio::{build_studio_execution, Credentials, StudioConfig, StudioRequest};
 
 /// The crate version (also exported to JavaScript as `version()`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,877 @@
+//! The mapping profile: one JSON object that adapts the mapping to a sending site.
+//!
+//! ```json
+//! {
+//!   "preset": "athenahealth",
+//!   "sender":   { "timeZone": "America/New_York", "defaultCountry": "US", "ambiguousTime": "earlier" },
+//!   "hl7": {
+//!     "fields": { "appointment_location": ["AIL-3.2", "PV1-3.2"], "provider_callback_phone": [] },
+//!     "events": { "S16": "CANCELED", "S17": "skip" },
+//!     "statusField": "SCH-25",
+//!     "confirmedStatuses": ["Confirmed"],
+//!     "statusOverridesEvent": false,
+//!     "appointmentId": "filler",
+//!     "patientIdTypes": ["MR", "MRN"],
+//!     "patientIdAuthority": null
+//!   },
+//!   "phones":   { "allowWork": false, "allowLandline": false, "requireMobile": false, "callbackFormat": "national" },
+//!   "defaults": { "providerCallbackPhone": "(800) 555-2222", "appointmentLocation": "Owl Health Clinic" },
+//!   "filters":  { "smsConsent": { "path": "PD1-12", "values": ["N"], "whenMissing": "send" },
+//!                 "facility": { "path": "MSH-4.1", "allow": ["MAINHOSP"] },
+//!                 "appointmentType": { "deny": ["TELEHEALTH"] }, "provider": {}, "location": {} },
+//!   "sanitize": "repair",
+//!   "studio":   { "flowSid": "FW0123456789abcdef0123456789abcdef", "from": "+15017122661" }
+//! }
+//! ```
+//!
+//! Every key is optional. Unknown keys are rejected (`PROFILE_UNKNOWN_KEY`), wrong types and values
+//! give `PROFILE_BAD_VALUE`, bad zones `PROFILE_BAD_TIMEZONE`, bad paths `PROFILE_BAD_PATH`, unknown
+//! presets `PROFILE_UNKNOWN_PRESET` — each with a JSON pointer to the offending value.
+//!
+//! * `hl7.fields.<table_b_key>`: the ordered source paths (`SEG[occ]-F[rep].C.S`) for that key,
+//!   replacing the built-in candidates (see `docs/siu-mapping.md`). An empty list means "no source"
+//!   (so the `defaults` value applies). `event_type` and `appointment_timezone` are computed and
+//!   cannot be overridden.
+//! * `hl7.events.<trigger>`: the event type for an SIU trigger (`S12`…`S26`), or `"skip"`.
+//! * `defaults`: fallbacks used when a key has no source value.
+//! * `filters`: a matching filter turns the event into a `SKIP_FILTERED` skip naming the rule.
+//! * `sanitize`: `"repair"` (default: transliterate/replace with a warning per change) or
+//!   `"strict"` (reject: `MAP_STRICT_REJECTED`).
+//!
+//! Presets ([`Profile::preset`], or `"preset": "name"` in the JSON) are profiles shipped for the
+//! senders in the corpus whose messages differ from the defaults; the JSON given alongside a preset
+//! is deep-merged over it (objects merge, everything else replaces). See [`PRESETS`].
+//!
+//! The sections are open for extension: a later `reply` or `fhir` section is one more field here
+//! and one more entry in the schema table.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::event::Field;
+use crate::hl7::Path;
+use crate::studio::StudioConfig;
+use crate::time::AmbiguousPolicy;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A validated mapping profile. Build it with [`Profile::from_json`] or [`Profile::preset`];
+/// `Profile::default()` is the generic profile.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Profile {
+    /// The preset this profile starts from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// The sending site.
+    #[serde(default)]
+    pub sender: Sender,
+    /// HL7 v2 mapping rules.
+    #[serde(default)]
+    pub hl7: Hl7Rules,
+    /// Phone selection policy.
+    #[serde(default)]
+    pub phones: Phones,
+    /// Fallback values.
+    #[serde(default)]
+    pub defaults: Defaults,
+    /// Filters that skip events.
+    #[serde(default)]
+    pub filters: Filters,
+    /// PAM sanitization mode.
+    #[serde(default)]
+    pub sanitize: SanitizeMode,
+    /// Studio flow and sender number (used by hosts to build the request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub studio: Option<StudioConfig>,
+}
+
+/// `sender` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Sender {
+    /// IANA zone of the sender's unzoned timestamps (`America/Chicago`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// ISO 3166 alpha-2 used to read national phone numbers. When absent, `US` is used and a
+    /// `PHONE_DEFAULT_COUNTRY_ASSUMED` warning says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_country: Option<String>,
+    /// Which instant a local time that occurs twice (DST fall-back) means.
+    #[serde(default)]
+    pub ambiguous_time: AmbiguousPolicy,
+}
+
+/// Which SCH identifier is `appointment_id`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AppointmentIdChoice {
+    /// SCH-2 (filler appointment id), else SCH-1.
+    #[default]
+    Filler,
+    /// SCH-1 (placer appointment id), else SCH-2.
+    Placer,
+}
+
+/// One path or a list of paths.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PathList {
+    /// A single path.
+    One(String),
+    /// Ordered candidates.
+    Many(Vec<String>),
+}
+
+impl PathList {
+    /// The paths in order.
+    pub fn paths(&self) -> &[String] {
+        match self {
+            PathList::One(s) => std::slice::from_ref(s),
+            PathList::Many(v) => v,
+        }
+    }
+}
+
+/// `hl7` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Hl7Rules {
+    /// Per-key source overrides (Table B key → paths).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, PathList>,
+    /// Trigger → event type (`BOOKED`…) or `skip`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub events: BTreeMap<String, String>,
+    /// Where the filler status is read (default `SCH-25`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_field: Option<String>,
+    /// Status values that turn an S14 into `CONFIRMED` (default `["Confirmed"]`; case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_statuses: Option<Vec<String>>,
+    /// When an S14 carries a cancelled / no-show status, send `CANCELED` / `NOSHOWED` instead of
+    /// `MODIFIED` (default false: warn only).
+    #[serde(default)]
+    pub status_overrides_event: bool,
+    /// Which SCH id is `appointment_id`.
+    #[serde(default)]
+    pub appointment_id: AppointmentIdChoice,
+    /// CX-5 identifier type codes for `patient_id`, in preference order (default `["MR", "MRN"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient_id_types: Option<Vec<String>>,
+    /// Only accept patient ids whose assigning authority (CX-4.1) is this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient_id_authority: Option<String>,
+}
+
+/// How `provider_callback_phone` is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CallbackFormat {
+    /// `(608) 271-9000` for numbers of a NANP default country, E.164 otherwise.
+    #[default]
+    National,
+    /// Always E.164.
+    E164,
+}
+
+/// `phones` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Phones {
+    /// Accept a work number (PID-14, use code WPN) when there is no other.
+    #[serde(default)]
+    pub allow_work: bool,
+    /// Accept a number whose range is a landline.
+    #[serde(default)]
+    pub allow_landline: bool,
+    /// Only accept numbers marked mobile (equipment CP, use text MOBILE/CELL) or in a mobile range.
+    #[serde(default)]
+    pub require_mobile: bool,
+    /// Format of `provider_callback_phone`.
+    #[serde(default)]
+    pub callback_format: CallbackFormat,
+}
+
+/// `defaults` section: fallbacks when a key has no source value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Defaults {
+    /// Fallback `provider_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id: Option<String>,
+    /// Fallback `provider_first_name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_first_name: Option<String>,
+    /// Fallback `provider_last_name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_last_name: Option<String>,
+    /// Fallback `provider_callback_phone` (written as given; `[0-9+\-() ]` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_callback_phone: Option<String>,
+    /// Fallback `appointment_location`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_location: Option<String>,
+}
+
+impl Defaults {
+    /// The default for a key, with its profile setting name.
+    pub fn for_field(&self, f: Field) -> Option<(&str, &'static str)> {
+        let (v, name) = match f {
+            Field::ProviderId => (&self.provider_id, "profile.defaults.providerId"),
+            Field::ProviderFirstName => (
+                &self.provider_first_name,
+                "profile.defaults.providerFirstName",
+            ),
+            Field::ProviderLastName => (
+                &self.provider_last_name,
+                "profile.defaults.providerLastName",
+            ),
+            Field::ProviderCallbackPhone => (
+                &self.provider_callback_phone,
+                "profile.defaults.providerCallbackPhone",
+            ),
+            Field::AppointmentLocation => (
+                &self.appointment_location,
+                "profile.defaults.appointmentLocation",
+            ),
+            _ => return None,
+        };
+        v.as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| (s, name))
+    }
+}
+
+/// An allow/deny filter on one value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FilterRule {
+    /// Where the value is read (default depends on the filter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// When non-empty, only these values pass (case-insensitive).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow: Vec<String>,
+    /// These values are skipped (case-insensitive).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny: Vec<String>,
+}
+
+/// What to do when the consent field is absent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WhenMissing {
+    /// Skip (no evidence of consent).
+    #[default]
+    Skip,
+    /// Send.
+    Send,
+}
+
+/// The SMS consent filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConsentFilter {
+    /// Where consent is read (e.g. `PD1-12`, `ZPI-3`).
+    pub path: String,
+    /// Values that mean "consented" (case-insensitive; default `["Y"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+    /// What an absent value means.
+    #[serde(default)]
+    pub when_missing: WhenMissing,
+}
+
+/// `filters` section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Filters {
+    /// SMS consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_consent: Option<ConsentFilter>,
+    /// Facility (default path `MSH-4.1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility: Option<FilterRule>,
+    /// Appointment type (default path `SCH-8.1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_type: Option<FilterRule>,
+    /// Provider (default: the mapped `provider_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<FilterRule>,
+    /// Location (default: the mapped `appointment_location`, before sanitization).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<FilterRule>,
+}
+
+/// PAM sanitization mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SanitizeMode {
+    /// Transliterate / replace, with a warning per change.
+    #[default]
+    Repair,
+    /// Reject any value the PAM flow would not accept (`MAP_STRICT_REJECTED`).
+    Strict,
+}
+
+/// A named preset: `(name, description, profile JSON)`.
+pub type Preset = (&'static str, &'static str, &'static str);
+
+/// Presets for the senders in the corpus whose messages differ from the defaults.
+pub const PRESETS: &[Preset] = &[
+    (
+        "generic",
+        "The defaults: HL7 v2.2–2.8 as in docs/siu-mapping.md, US phone numbers.",
+        "{}",
+    ),
+    (
+        "athenahealth",
+        "athenaNet SIU (v2.2): department name in AIL-3.2, provider only as a username (AIG-3) and a numeric id in PV1-7, patient id also in PID-2, unmarked home/work phones.",
+        r#"{"sender":{"defaultCountry":"US"},
+            "hl7":{"fields":{"appointment_location":["AIL-3.2","PV1-3.4","AIL-3.1"]}}}"#,
+    ),
+    (
+        "renalware",
+        "Barts Health TIE → Renalware (v2.4, UK): GB numbers, Europe/London, MRN type code, only a placer id (SCH-1), provider name as free text in AIG-3, SCH-25 'Confirmed' on every message (not a confirmation).",
+        r#"{"sender":{"timeZone":"Europe/London","defaultCountry":"GB"},
+            "hl7":{"confirmedStatuses":[],"patientIdTypes":["MRN","MR"],"appointmentId":"placer"}}"#,
+    ),
+    (
+        "clicrdv",
+        "ClicRDV (v2.5.1, France): FR numbers, Europe/Paris, PI patient ids, filler id in SCH-2 with namespace, the practitioner booked in SCH-16 (filler contact) as there is no AIP.",
+        r#"{"sender":{"timeZone":"Europe/Paris","defaultCountry":"FR"},
+            "hl7":{"patientIdTypes":["PI","MR"],
+                   "fields":{"provider_id":["AIP-3.1","SCH-16.1"],
+                             "provider_last_name":["AIP-3.2.1","SCH-16.2.1"],
+                             "provider_first_name":["AIP-3.3","SCH-16.3"]}}}"#,
+    ),
+    (
+        "xplore",
+        "XPLORE → ORBIS (v2.3.1, France): FR numbers, Europe/Paris, PI patient ids, filler id in SCH-2; SCH-11.4 carries the message time, the appointment start is AIS-4.",
+        r#"{"sender":{"timeZone":"Europe/Paris","defaultCountry":"FR"},
+            "hl7":{"patientIdTypes":["PI","MR"],
+                   "fields":{"appointment_datetime":["AIS-4","SCH-11.4"]}}}"#,
+    ),
+];
+
+// ---- schema (for unknown keys and types, with JSON pointers) --------------------------------
+
+#[derive(Clone, Copy)]
+enum Ty {
+    Str,
+    NullableStr,
+    Bool,
+    StrList,
+    StrOrList,
+    Enum(&'static [&'static str]),
+    Obj(&'static [(&'static str, Ty)]),
+    MapOf(&'static Ty),
+}
+
+const SENDER: &[(&str, Ty)] = &[
+    ("timeZone", Ty::NullableStr),
+    ("defaultCountry", Ty::NullableStr),
+    ("ambiguousTime", Ty::Enum(&["earlier", "later"])),
+];
+const HL7: &[(&str, Ty)] = &[
+    ("fields", Ty::MapOf(&Ty::StrOrList)),
+    ("events", Ty::MapOf(&Ty::Str)),
+    ("statusField", Ty::NullableStr),
+    ("confirmedStatuses", Ty::StrList),
+    ("statusOverridesEvent", Ty::Bool),
+    ("appointmentId", Ty::Enum(&["filler", "placer"])),
+    ("patientIdTypes", Ty::StrList),
+    ("patientIdAuthority", Ty::NullableStr),
+];
+const PHONES: &[(&str, Ty)] = &[
+    ("allowWork", Ty::Bool),
+    ("allowLandline", Ty::Bool),
+    ("requireMobile", Ty::Bool),
+    ("callbackFormat", Ty::Enum(&["national", "e164"])),
+];
+const DEFAULTS: &[(&str, Ty)] = &[
+    ("providerId", Ty::NullableStr),
+    ("providerFirstName", Ty::NullableStr),
+    ("providerLastName", Ty::NullableStr),
+    ("providerCallbackPhone", Ty::NullableStr),
+    ("appointmentLocation", Ty::NullableStr),
+];
+const RULE: &[(&str, Ty)] = &[
+    ("path", Ty::NullableStr),
+    ("allow", Ty::StrList),
+    ("deny", Ty::StrList),
+];
+const CONSENT: &[(&str, Ty)] = &[
+    ("path", Ty::Str),
+    ("values", Ty::StrList),
+    ("whenMissing", Ty::Enum(&["skip", "send"])),
+];
+const FILTERS: &[(&str, Ty)] = &[
+    ("smsConsent", Ty::Obj(CONSENT)),
+    ("facility", Ty::Obj(RULE)),
+    ("appointmentType", Ty::Obj(RULE)),
+    ("provider", Ty::Obj(RULE)),
+    ("location", Ty::Obj(RULE)),
+];
+const STUDIO: &[(&str, Ty)] = &[
+    ("flowSid", Ty::Str),
+    ("from", Ty::Str),
+    ("baseUrl", Ty::NullableStr),
+];
+const ROOT: &[(&str, Ty)] = &[
+    ("preset", Ty::NullableStr),
+    ("sender", Ty::Obj(SENDER)),
+    ("hl7", Ty::Obj(HL7)),
+    ("phones", Ty::Obj(PHONES)),
+    ("defaults", Ty::Obj(DEFAULTS)),
+    ("filters", Ty::Obj(FILTERS)),
+    ("sanitize", Ty::Enum(&["repair", "strict"])),
+    ("studio", Ty::Obj(STUDIO)),
+];
+
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn bad(ptr: &str, msg: &str) -> Error {
+    Error::new(ErrorCode::ProfileBadValue, msg.to_owned()).at_pointer(ptr.to_owned())
+}
+
+fn check(v: &Value, ty: Ty, ptr: &str) -> Result<()> {
+    match ty {
+        Ty::Str => v
+            .as_str()
+            .map(|_| ())
+            .ok_or_else(|| bad(ptr, "expected a string")),
+        Ty::NullableStr => {
+            if v.is_null() || v.is_string() {
+                Ok(())
+            } else {
+                Err(bad(ptr, "expected a string or null"))
+            }
+        }
+        Ty::Bool => v
+            .as_bool()
+            .map(|_| ())
+            .ok_or_else(|| bad(ptr, "expected true or false")),
+        Ty::StrList => {
+            let a = v
+                .as_array()
+                .ok_or_else(|| bad(ptr, "expected an array of strings"))?;
+            for (i, x) in a.iter().enumerate() {
+                check(x, Ty::Str, &format!("{ptr}/{i}"))?;
+            }
+            Ok(())
+        }
+        Ty::StrOrList => {
+            if v.is_string() {
+                Ok(())
+            } else {
+                check(v, Ty::StrList, ptr)
+            }
+        }
+        Ty::Enum(opts) => {
+            let s = v.as_str().ok_or_else(|| bad(ptr, "expected a string"))?;
+            if opts.contains(&s) {
+                Ok(())
+            } else {
+                Err(bad(ptr, &format!("expected one of: {}", opts.join(", "))))
+            }
+        }
+        Ty::Obj(keys) => {
+            let o = v
+                .as_object()
+                .ok_or_else(|| bad(ptr, "expected an object"))?;
+            for (k, x) in o {
+                let p = format!("{ptr}/{}", escape_pointer(k));
+                match keys.iter().find(|(n, _)| n == k) {
+                    Some((_, t)) => check(x, *t, &p)?,
+                    None => {
+                        let known: Vec<&str> = keys.iter().map(|(n, _)| *n).collect();
+                        return Err(Error::new(
+                            ErrorCode::ProfileUnknownKey,
+                            format!("unknown key; expected one of: {}", known.join(", ")),
+                        )
+                        .at_pointer(p));
+                    }
+                }
+            }
+            Ok(())
+        }
+        Ty::MapOf(t) => {
+            let o = v
+                .as_object()
+                .ok_or_else(|| bad(ptr, "expected an object"))?;
+            for (k, x) in o {
+                check(x, *t, &format!("{ptr}/{}", escape_pointer(k)))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn merge(base: &mut Value, over: Value) {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(slot) if slot.is_object() && v.is_object() => merge(slot, v),
+                    _ => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+/// The SIU triggers a profile may configure in `hl7.events`.
+pub const SIU_TRIGGERS: &[&str] = &[
+    "S12", "S13", "S14", "S15", "S16", "S17", "S18", "S19", "S20", "S21", "S22", "S23", "S24",
+    "S26",
+];
+
+impl Profile {
+    /// Parse and validate a profile from JSON (see the module docs for the schema).
+    ///
+    /// ```
+    /// use ehr_studio_bridge::profile::Profile;
+    /// let p = Profile::from_json(r#"{"preset":"renalware","defaults":{"appointmentLocation":"Royal London"}}"#).unwrap();
+    /// assert_eq!(p.sender.default_country.as_deref(), Some("GB"));
+    /// let e = Profile::from_json(r#"{"sender":{"timezone":"UTC"}}"#).unwrap_err();
+    /// assert_eq!(e.code.as_str(), "PROFILE_UNKNOWN_KEY");
+    /// assert_eq!(e.position.unwrap().pointer.as_deref(), Some("/sender/timezone"));
+    /// ```
+    pub fn from_json(json: &str) -> Result<Profile> {
+        let v: Value = serde_json::from_str(json).map_err(|e| {
+            Error::new(
+                ErrorCode::JsonInvalid,
+                format!(
+                    "the profile is not valid JSON (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+        Self::from_value(v)
+    }
+
+    /// [`Profile::from_json`] for an already-parsed JSON value.
+    pub fn from_value(v: Value) -> Result<Profile> {
+        check(&v, Ty::Obj(ROOT), "")?;
+        let merged = match v.get("preset").and_then(Value::as_str) {
+            Some(name) => {
+                let mut base = preset_value(name)?;
+                merge(&mut base, v);
+                base
+            }
+            None => v,
+        };
+        let p: Profile = serde_json::from_value(merged)
+            .map_err(|e| bad("", &format!("the profile does not match the schema: {e}")))?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// A preset by name (see [`PRESETS`]).
+    pub fn preset(name: &str) -> Result<Profile> {
+        let mut v = preset_value(name)?;
+        if let Value::Object(o) = &mut v {
+            o.insert("preset".into(), Value::String(name.to_owned()));
+        }
+        Self::from_value(v)
+    }
+
+    /// Check the semantic rules (zones, countries, paths, keys, SIDs). [`Profile::from_json`]
+    /// calls this; call it yourself after editing a profile in code.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(tz) = &self.sender.time_zone {
+            if crate::time::parse_zone(tz).is_none() {
+                return Err(Error::new(
+                    ErrorCode::ProfileBadTimezone,
+                    "not an IANA time zone name (e.g. America/New_York)",
+                )
+                .at_pointer("/sender/timeZone"));
+            }
+        }
+        if let Some(c) = &self.sender.default_country {
+            if crate::phone::country(c).is_none() {
+                return Err(bad(
+                    "/sender/defaultCountry",
+                    "unsupported country (ISO 3166 alpha-2 of a known numbering plan, e.g. US, GB, FR)",
+                ));
+            }
+        }
+        for (k, list) in &self.hl7.fields {
+            let ptr = format!("/hl7/fields/{}", escape_pointer(k));
+            let f = Field::from_name(k).ok_or_else(|| {
+                Error::new(ErrorCode::ProfileUnknownKey, "not a Table B key")
+                    .at_pointer(ptr.clone())
+            })?;
+            if matches!(f, Field::EventType | Field::AppointmentTimezone) {
+                return Err(bad(
+                    &ptr,
+                    "this key is computed (event_type from hl7.events, appointment_timezone from the time rules) and has no source path",
+                ));
+            }
+            for (i, p) in list.paths().iter().enumerate() {
+                check_path(p, &format!("{ptr}/{i}"))?;
+            }
+        }
+        for (k, ev) in &self.hl7.events {
+            let ptr = format!("/hl7/events/{}", escape_pointer(k));
+            if !SIU_TRIGGERS.contains(&k.as_str()) {
+                return Err(Error::new(
+                    ErrorCode::ProfileUnknownKey,
+                    "not an SIU trigger (S12…S26)",
+                )
+                .at_pointer(ptr));
+            }
+            if !ev.eq_ignore_ascii_case("skip") && crate::event::EventType::parse(ev).is_none() {
+                return Err(bad(
+                    &ptr,
+                    "expected BOOKED, RESCHEDULED, MODIFIED, CONFIRMED, CANCELED, NOSHOWED or skip",
+                ));
+            }
+        }
+        if let Some(p) = &self.hl7.status_field {
+            check_path(p, "/hl7/statusField")?;
+        }
+        let f = &self.filters;
+        if let Some(c) = &f.sms_consent {
+            check_path(&c.path, "/filters/smsConsent/path")?;
+        }
+        for (name, r) in [
+            ("facility", &f.facility),
+            ("appointmentType", &f.appointment_type),
+            ("provider", &f.provider),
+            ("location", &f.location),
+        ] {
+            if let Some(p) = r.as_ref().and_then(|r| r.path.as_ref()) {
+                check_path(p, &format!("/filters/{name}/path"))?;
+            }
+        }
+        if let Some(cb) = &self.defaults.provider_callback_phone {
+            if !crate::studio::params::pam_phone_ok(cb) {
+                return Err(bad(
+                    "/defaults/providerCallbackPhone",
+                    "the PAM flow accepts only digits, '+', '-', '(', ')' and spaces here",
+                ));
+            }
+        }
+        for (f, name) in [
+            (Field::ProviderFirstName, "providerFirstName"),
+            (Field::ProviderLastName, "providerLastName"),
+            (Field::AppointmentLocation, "appointmentLocation"),
+            (Field::ProviderId, "providerId"),
+        ] {
+            if let Some((v, _)) = self.defaults.for_field(f) {
+                if crate::studio::params::check_value(f, v)
+                    .or_else(|| crate::studio::params::hazard(f, v))
+                    .is_some()
+                {
+                    return Err(bad(
+                        &format!("/defaults/{name}"),
+                        "the PAM flow would reject this value (see the contract's validator rules)",
+                    ));
+                }
+            }
+        }
+        if let Some(s) = &self.studio {
+            s.validate().map_err(|e| {
+                let ptr = e
+                    .position
+                    .as_ref()
+                    .and_then(|p| p.pointer.clone())
+                    .unwrap_or_default();
+                Error::new(ErrorCode::ProfileBadValue, e.message)
+                    .at_pointer(format!("/studio{ptr}"))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The effective default country (`US` when not configured) and whether it was configured.
+    pub fn default_country(&self) -> (&str, bool) {
+        match &self.sender.default_country {
+            Some(c) => (c.as_str(), true),
+            None => ("US", false),
+        }
+    }
+
+    /// The effective patient id type codes (default `MR`, `MRN`).
+    pub fn patient_id_types(&self) -> impl Iterator<Item = &str> {
+        const DEFAULT: [&str; 2] = ["MR", "MRN"];
+        let custom = self.hl7.patient_id_types.as_deref();
+        let n = custom.map_or(DEFAULT.len(), <[String]>::len);
+        (0..n).filter_map(move |i| match custom {
+            Some(v) => v.get(i).map(String::as_str),
+            None => DEFAULT.get(i).copied(),
+        })
+    }
+
+    /// The effective confirmed status values (default `Confirmed`).
+    pub fn confirmed_statuses(&self) -> impl Iterator<Item = &str> {
+        let custom = self.hl7.confirmed_statuses.as_deref();
+        let n = custom.map_or(1, <[String]>::len);
+        (0..n).filter_map(move |i| match custom {
+            Some(v) => v.get(i).map(String::as_str),
+            None => (i == 0).then_some("Confirmed"),
+        })
+    }
+
+    /// The source override for a key, if configured.
+    pub fn field_override(&self, f: Field) -> Option<&PathList> {
+        self.hl7
+            .fields
+            .get(f.name())
+            .or_else(|| self.hl7.fields.get(f.camel()))
+    }
+}
+
+/// Render the presets as Markdown (the "Presets" part of `docs/profiles.md`).
+pub fn render_presets_markdown() -> String {
+    let mut s = String::from("| preset | for | profile JSON |\n|---|---|---|\n");
+    for (name, what, json) in PRESETS {
+        let compact = serde_json::from_str::<Value>(json)
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        s.push_str(&format!("| `{name}` | {what} | `{compact}` |\n"));
+    }
+    s
+}
+
+fn check_path(p: &str, ptr: &str) -> Result<()> {
+    Path::parse(p).map(|_| ()).map_err(|e| {
+        Error::new(
+            ErrorCode::ProfileBadPath,
+            format!("not a path like PID-13[2].1: {}", e.message),
+        )
+        .at_pointer(ptr.to_owned())
+    })
+}
+
+fn preset_value(name: &str) -> Result<Value> {
+    let (_, _, json) = PRESETS
+        .iter()
+        .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            let names: Vec<&str> = PRESETS.iter().map(|p| p.0).collect();
+            Error::new(
+                ErrorCode::ProfileUnknownPreset,
+                format!("unknown preset; known presets: {}", names.join(", ")),
+            )
+            .at_pointer("/preset")
+        })?;
+    serde_json::from_str(json).map_err(|_| bad("/preset", "the preset is malformed"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str) -> (String, String) {
+        let e = Profile::from_json(json).unwrap_err();
+        (
+            e.code.as_str().to_owned(),
+            e.position.and_then(|p| p.pointer).unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn all_presets_load() {
+        for (name, _, _) in PRESETS {
+            let p = Profile::preset(name).unwrap();
+            assert_eq!(p.preset.as_deref(), Some(*name));
+        }
+    }
+
+    #[test]
+    fn coded_errors_with_pointers() {
+        assert_eq!(err("[]"), ("PROFILE_BAD_VALUE".into(), "".into()));
+        assert_eq!(err("{"), ("JSON_INVALID".into(), "".into()));
+        assert_eq!(
+            err(r#"{"sender":{"timeZone":"Mars/Base"}}"#),
+            ("PROFILE_BAD_TIMEZONE".into(), "/sender/timeZone".into())
+        );
+        assert_eq!(
+            err(r#"{"sender":{"defaultCountry":"XX"}}"#),
+            ("PROFILE_BAD_VALUE".into(), "/sender/defaultCountry".into())
+        );
+        assert_eq!(
+            err(r#"{"hl7":{"fields":{"patient_phone":["PID-"]}}}"#),
+            (
+                "PROFILE_BAD_PATH".into(),
+                "/hl7/fields/patient_phone/0".into()
+            )
+        );
+        assert_eq!(
+            err(r#"{"hl7":{"fields":{"patient_fone":"PID-13"}}}"#),
+            (
+                "PROFILE_UNKNOWN_KEY".into(),
+                "/hl7/fields/patient_fone".into()
+            )
+        );
+        assert_eq!(
+            err(r#"{"hl7":{"events":{"S16":"DELETED"}}}"#),
+            ("PROFILE_BAD_VALUE".into(), "/hl7/events/S16".into())
+        );
+        assert_eq!(
+            err(r#"{"hl7":{"events":{"A01":"BOOKED"}}}"#),
+            ("PROFILE_UNKNOWN_KEY".into(), "/hl7/events/A01".into())
+        );
+        assert_eq!(
+            err(r#"{"sanitize":"lenient"}"#),
+            ("PROFILE_BAD_VALUE".into(), "/sanitize".into())
+        );
+        assert_eq!(
+            err(r#"{"phones":{"allowWork":"yes"}}"#),
+            ("PROFILE_BAD_VALUE".into(), "/phones/allowWork".into())
+        );
+        assert_eq!(
+            err(r#"{"preset":"epic"}"#),
+            ("PROFILE_UNKNOWN_PRESET".into(), "/preset".into())
+        );
+        assert_eq!(
+            err(r#"{"defaults":{"appointmentLocation":"Owl Clinic, Suite 5"}}"#),
+            (
+                "PROFILE_BAD_VALUE".into(),
+                "/defaults/appointmentLocation".into()
+            )
+        );
+        assert_eq!(
+            err(r#"{"studio":{"flowSid":"FW123","from":"+15017122661"}}"#),
+            ("PROFILE_BAD_VALUE".into(), "/studio/flowSid".into())
+        );
+        assert_eq!(
+            err(r#"{"filters":{"smsConsent":{"values":["Y"]}}}"#).0,
+            "PROFILE_BAD_VALUE"
+        );
+    }
+
+    #[test]
+    fn preset_merge() {
+        let p = Profile::from_json(
+            r#"{"preset":"athenahealth","hl7":{"fields":{"provider_callback_phone":[]}},"sender":{"timeZone":"America/New_York"}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.sender.time_zone.as_deref(), Some("America/New_York"));
+        assert_eq!(p.sender.default_country.as_deref(), Some("US"));
+        assert!(p.field_override(Field::AppointmentLocation).is_some());
+        assert_eq!(
+            p.field_override(Field::ProviderCallbackPhone)
+                .unwrap()
+                .paths()
+                .len(),
+            0
+        );
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let p = Profile::preset("renalware").unwrap();
+        let j = serde_json::to_string(&p).unwrap();
+        assert_eq!(Profile::from_json(&j).unwrap(), p);
+    }
+}

@@ -1,0 +1,439 @@
+//! The PAM flow's checks on `Parameters`, re-implemented by hand (no regex engine) with exactly the
+//! semantics of `validateAppointment` in `functions/helpers.private.js` (contract §2.2), plus the
+//! hazards of the `{k=v, …}` rendering that `save-*` functions parse (contract §2.1).
+//!
+//! | key | PAM rule (checked only when the value is truthy, i.e. non-empty, unless required) |
+//! |---|---|
+//! | `event_type` | required; one of `BOOKED MODIFIED RESCHEDULED NOSHOWED CANCEL CANCELED CONFIRM CONFIRMED REMIND OPTED-IN OPTED-OUT` (case-sensitive) |
+//! | `event_datetime_utc`, `appointment_datetime` | `validator.isISO8601` |
+//! | `patient_id` | required; `/^[a-zA-Z0-9 !@#$%^&*()_+\-=\[\]{};:\\|,.<>\/?]+$/i` |
+//! | names, `appointment_location` | `/^[a-zA-Z0-9<Latin accents> ,\.'-]+$/u` |
+//! | `patient_phone`, `provider_callback_phone` | `/^[0-9+\-() ]+$/` |
+//! | `provider_id`, `appointment_id` | the `patient_id` class, **unanchored** (one matching character suffices) |
+//! | `appointment_timezone` | `/^[+\-][0-9]{4}$/` |
+//!
+//! Hazards that the validator does not catch but that lose the SMS all the same ([`hazard`]):
+//! `,` `=` `{` `}` in any value (the `{k=v}` split), control characters, `/` in ids (PAM's S3 key),
+//! `"` and `\` in the ids that the HTTP widgets splice raw into a JSON body.
+//!
+//! `isISO8601`: this module accepts the calendar-date forms of validator.js's non-strict pattern —
+//! `YYYY-MM-DD` optionally followed by `T`/space, `HH[:MM[:SS]]` (or basic `HHMM[SS]`), a `.`/`,`
+//! fraction, and `Z`/`±HH[:MM]`. Ordinal (`2021-123`) and week (`2021-W05`) dates, which validator.js
+//! also accepts, are reported invalid: conservative, and never produced by this library.
+
+use crate::event::{AppointmentEvent, Field};
+
+/// The accented letters the PAM name pattern allows besides ASCII letters and digits.
+pub const NAME_EXTRA: &str =
+    "àáâäãåąčćęèéêëėįìíîïłńòóôöõøùúûüųūÿýżźñçčšžÀÁÂÄÃÅĄĆČĖĘÈÉÊËÌÍÎÏĮŁŃÒÓÔÖÕØÙÚÛÜŲŪŸÝŻŹÑßÇŒÆČŠŽ∂ð";
+
+/// The event types the PAM validator accepts.
+pub const PAM_EVENT_TYPES: &[&str] = &[
+    "BOOKED",
+    "MODIFIED",
+    "RESCHEDULED",
+    "NOSHOWED",
+    "CANCEL",
+    "CANCELED",
+    "CONFIRM",
+    "CONFIRMED",
+    "REMIND",
+    "OPTED-IN",
+    "OPTED-OUT",
+];
+
+/// Whether `c` is in the PAM name class `[a-zA-Z0-9<accents> ,\.'-]`.
+pub fn name_char_ok(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, ' ' | ',' | '.' | '\'' | '-')
+        || (!c.is_ascii() && NAME_EXTRA.contains(c))
+}
+
+/// Whether `c` is in the PAM id class `[a-zA-Z0-9 !@#$%^&*()_+\-=\[\]{};:\\|,.<>\/?]` (with `/i`,
+/// which adds nothing outside ASCII in a non-Unicode JavaScript regex).
+pub fn id_char_ok(c: char) -> bool {
+    c.is_ascii_alphanumeric() || " !@#$%^&*()_+-=[]{};:\\|,.<>/?".contains(c)
+}
+
+/// `/^[0-9+\-() ]+$/`
+pub fn pam_phone_ok(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' '))
+}
+
+/// `/^[+\-][0-9]{4}$/`
+pub fn pam_timezone_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 5
+        && matches!(b.first(), Some(b'+' | b'-'))
+        && b.iter().skip(1).all(u8::is_ascii_digit)
+}
+
+/// The calendar-date subset of validator.js `isISO8601` (see the module docs).
+///
+/// ```
+/// use ehr_studio_bridge::studio::params::is_iso8601;
+/// assert!(is_iso8601("2021-07-01T15:00:00"));
+/// assert!(is_iso8601("2021-05-04T19:41:19.000Z"));
+/// assert!(is_iso8601("2021-05-04T19:41:19-07:00"));
+/// assert!(!is_iso8601("Tue May 04 2021 12:41:19 GMT-0700 (Pacific Daylight Time)"));
+/// assert!(!is_iso8601("2021-13-01"));
+/// ```
+pub fn is_iso8601(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0usize;
+    let digits = |i: usize, n: usize| -> bool {
+        b.get(i..i + n)
+            .is_some_and(|r| r.iter().all(u8::is_ascii_digit))
+    };
+    let num = |i: usize, n: usize| -> u32 {
+        b.get(i..i + n).map_or(0, |r| {
+            r.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'))
+        })
+    };
+    if matches!(b.first(), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    if !digits(i, 4) {
+        return false;
+    }
+    i += 4;
+    // Calendar date: -MM[-DD] or MM[DD] (basic) – we accept the extended form and basic YYYYMMDD.
+    let ext = b.get(i) == Some(&b'-');
+    if ext {
+        i += 1;
+    }
+    if !digits(i, 2) {
+        return false;
+    }
+    let month = num(i, 2);
+    if !(1..=12).contains(&month) {
+        return false;
+    }
+    i += 2;
+    if ext {
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+            if !digits(i, 2) {
+                return false;
+            }
+            let d = num(i, 2);
+            if !(1..=31).contains(&d) {
+                return false;
+            }
+            i += 2;
+        }
+    } else {
+        if !digits(i, 2) {
+            return false;
+        }
+        let d = num(i, 2);
+        if !(1..=31).contains(&d) {
+            return false;
+        }
+        i += 2;
+    }
+    if i == b.len() {
+        return true;
+    }
+    if !matches!(b.get(i), Some(b'T' | b' ' | b'\t')) {
+        return false;
+    }
+    i += 1;
+    // Time.
+    if !digits(i, 2) {
+        return i == b.len();
+    }
+    let h = num(i, 2);
+    i += 2;
+    if h > 24 {
+        return false;
+    }
+    let mut tcolon = false;
+    let mut have_min = false;
+    if b.get(i) == Some(&b':') && digits(i + 1, 2) {
+        tcolon = true;
+        i += 1;
+    }
+    if digits(i, 2) {
+        if num(i, 2) > 59 {
+            return false;
+        }
+        have_min = true;
+        i += 2;
+    } else if tcolon {
+        return false;
+    }
+    if h == 24 && (!have_min || num(i - 2, 2) != 0) {
+        return false;
+    }
+    // Seconds use the same separator as minutes.
+    if have_min {
+        let sep_ok = if tcolon {
+            b.get(i) == Some(&b':') && digits(i + 1, 2)
+        } else {
+            digits(i, 2)
+        };
+        if sep_ok {
+            if tcolon {
+                i += 1;
+            }
+            if num(i, 2) > 59 {
+                return false;
+            }
+            i += 2;
+        }
+    }
+    if matches!(b.get(i), Some(b'.' | b',')) {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match b.get(i) {
+        None => true,
+        Some(b'Z' | b'z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            i += 1;
+            if !digits(i, 2) || num(i, 2) > 23 {
+                return false;
+            }
+            i += 2;
+            if b.get(i) == Some(&b':') {
+                i += 1;
+            }
+            if i == b.len() {
+                return true;
+            }
+            digits(i, 2) && num(i, 2) <= 59 && i + 2 == b.len()
+        }
+        _ => false,
+    }
+}
+
+/// The PAM validator's verdict on one value: `None` when accepted, else a violation code
+/// (`PAM_EVENT_TYPE`, `PAM_ISO8601`, `PAM_PATIENT_ID`, `PAM_NAME`, `PAM_PHONE`, `PAM_ID`,
+/// `PAM_TIMEZONE`, `PAM_REQUIRED`). Mirrors `validateAppointment` on the value *as the save
+/// function sees it* (trimmed).
+pub fn check_value(f: Field, raw: &str) -> Option<&'static str> {
+    let v = raw.trim();
+    let present = !v.is_empty();
+    match f {
+        Field::EventType => (!PAM_EVENT_TYPES.contains(&v)).then_some("PAM_EVENT_TYPE"),
+        Field::PatientId => {
+            if !present {
+                Some("PAM_REQUIRED")
+            } else if !v.chars().all(id_char_ok) {
+                Some("PAM_PATIENT_ID")
+            } else {
+                None
+            }
+        }
+        Field::EventDatetimeUtc | Field::AppointmentDatetime => {
+            (present && !is_iso8601(v)).then_some("PAM_ISO8601")
+        }
+        Field::PatientFirstName
+        | Field::PatientLastName
+        | Field::ProviderFirstName
+        | Field::ProviderLastName
+        | Field::AppointmentLocation => {
+            (present && !v.chars().all(name_char_ok)).then_some("PAM_NAME")
+        }
+        Field::PatientPhone | Field::ProviderCallbackPhone => {
+            (present && !pam_phone_ok(v)).then_some("PAM_PHONE")
+        }
+        Field::ProviderId | Field::AppointmentId => {
+            (present && !v.chars().any(id_char_ok)).then_some("PAM_ID")
+        }
+        Field::AppointmentTimezone => (present && !pam_timezone_ok(v)).then_some("PAM_TIMEZONE"),
+    }
+}
+
+/// What breaks the flow although the validator would pass it: `None`, or `FLOWDATA_DELIMITER`
+/// (`,` `=` `{` `}`), `CONTROL_CHAR`, `ID_SLASH` (`/` in `patient_id`/`appointment_id`, PAM's S3
+/// key), `ID_JSON_UNSAFE` (`"` or `\` in an id spliced into the reply JSON).
+pub fn hazard(f: Field, v: &str) -> Option<&'static str> {
+    if v.chars().any(|c| matches!(c, ',' | '=' | '{' | '}')) {
+        return Some("FLOWDATA_DELIMITER");
+    }
+    if v.chars().any(char::is_control) {
+        return Some("CONTROL_CHAR");
+    }
+    if matches!(f, Field::PatientId | Field::AppointmentId) && v.contains('/') {
+        return Some("ID_SLASH");
+    }
+    if matches!(
+        f,
+        Field::PatientId | Field::AppointmentId | Field::ProviderId
+    ) && v.chars().any(|c| c == '"' || c == '\\')
+    {
+        return Some("ID_JSON_UNSAFE");
+    }
+    None
+}
+
+/// One value the flow would reject or mangle.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    /// The Table B key.
+    pub field: &'static str,
+    /// The rule ([`check_value`] or [`hazard`] code).
+    pub rule: &'static str,
+}
+
+/// Every violation in an event: the PAM validator's rules, the required keys (including the two
+/// required in practice, `appointment_timezone` and `patient_phone`) and the hazards.
+pub fn validate(e: &AppointmentEvent) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for f in Field::ALL {
+        let v = e.get(f);
+        if f.required() && v.trim().is_empty() {
+            out.push(Violation {
+                field: f.name(),
+                rule: "PAM_REQUIRED",
+            });
+            continue;
+        }
+        if let Some(r) = check_value(f, v).or_else(|| hazard(f, v)) {
+            out.push(Violation {
+                field: f.name(),
+                rule: r,
+            });
+        }
+    }
+    out
+}
+
+/// Render the event the way Studio renders `{{flow.data}}` for a Run Function
+/// (`{k1=v1, k2=v2}`, values unquoted — the format the `save-*` header comment documents).
+pub fn render_flow_data(e: &AppointmentEvent) -> String {
+    let mut s = String::with_capacity(512);
+    s.push('{');
+    for (i, f) in Field::ALL.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(f.name());
+        s.push('=');
+        s.push_str(e.get(*f));
+    }
+    s.push('}');
+    s
+}
+
+/// The `save-*` functions' parser, reproduced: remove the first `{` and the first `}`, split on
+/// `,`, split each piece on `=`, keep `kv[1]`, trim both. `Err(())` where JavaScript would throw
+/// (a piece without `=`: `kv[1].trim()` on `undefined`).
+#[allow(clippy::result_unit_err)]
+pub fn parse_like_save_function(s: &str) -> Result<Vec<(String, String)>, ()> {
+    let s = s.replacen('{', "", 1).replacen('}', "", 1);
+    let mut out = Vec::new();
+    for piece in s.split(',') {
+        let mut kv = piece.split('=');
+        let k = kv.next().unwrap_or("");
+        let v = kv.next().ok_or(())?;
+        out.push((js_trim(k).to_owned(), js_trim(v).to_owned()));
+    }
+    Ok(out)
+}
+
+fn js_trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_class() {
+        for ok in [
+            "Jane", "O'Brien", "Jean-Luc", "Müller", "José", "Łukasz", "St. John", "Room 101",
+        ] {
+            assert!(ok.chars().all(name_char_ok), "{ok}");
+        }
+        for bad in [
+            "Nguyễn",
+            "O’Brien",
+            "A&B",
+            "Suite #5",
+            "a/b",
+            "x(y)",
+            "山田",
+            "æ",
+            "œ",
+        ] {
+            assert!(!bad.chars().all(name_char_ok), "{bad}");
+        }
+    }
+
+    #[test]
+    fn id_rules_anchored_vs_unanchored() {
+        assert_eq!(check_value(Field::PatientId, "MRN-1/2"), None);
+        assert_eq!(
+            check_value(Field::PatientId, "MRN'1"),
+            Some("PAM_PATIENT_ID")
+        );
+        assert_eq!(check_value(Field::PatientId, ""), Some("PAM_REQUIRED"));
+        // Unanchored: one good character is enough.
+        assert_eq!(check_value(Field::AppointmentId, "é1"), None);
+        assert_eq!(check_value(Field::AppointmentId, "ééé"), Some("PAM_ID"));
+        assert_eq!(hazard(Field::AppointmentId, "A/1"), Some("ID_SLASH"));
+        assert_eq!(hazard(Field::ProviderId, "a\"b"), Some("ID_JSON_UNSAFE"));
+        assert_eq!(
+            hazard(Field::PatientLastName, "Smith, Jr"),
+            Some("FLOWDATA_DELIMITER")
+        );
+    }
+
+    #[test]
+    fn iso() {
+        for ok in [
+            "2021-07-01T15:00:00",
+            "2021-07-01T15:00:00Z",
+            "2021-07-01",
+            "2021-07-01T15:00",
+            "2021-07-01 15:00:00",
+            "2021-07-01T15:00:00.123+05:30",
+            "2021-07-01T15:00:00+0530",
+            "20210701T150000Z",
+        ] {
+            assert!(is_iso8601(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "2021",
+            "2021-7-1",
+            "2021-07-01T25:00",
+            "2021-07-01T15:60",
+            "null",
+            "2021-07-01X",
+            "2021-07-01T15:00:00+24:00",
+        ] {
+            assert!(!is_iso8601(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn save_parser_mirrors_js() {
+        let mut e = AppointmentEvent {
+            event_type: "BOOKED".into(),
+            appointment_location: "Owl Clinic, Suite 5".into(),
+            ..Default::default()
+        };
+        assert!(parse_like_save_function(&render_flow_data(&e)).is_err());
+        e.appointment_location = "a=b=c".into();
+        let kv = parse_like_save_function(&render_flow_data(&e)).unwrap();
+        // JavaScript keeps kv[1]: the value is cut at its first "=".
+        assert!(kv.contains(&("appointment_location".into(), "a".into())));
+        e.appointment_location = "Owl Clinic".into();
+        let kv = parse_like_save_function(&render_flow_data(&e)).unwrap();
+        assert_eq!(kv.len(), 14);
+        assert!(kv.contains(&("patient_last_name".into(), String::new())));
+    }
+}
