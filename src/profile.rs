@@ -20,7 +20,9 @@
 //!                 "facility": { "path": "MSH-4.1", "allow": ["MAINHOSP"] },
 //!                 "appointmentType": { "deny": ["TELEHEALTH"] }, "provider": {}, "location": {} },
 //!   "sanitize": "repair",
-//!   "studio":   { "flowSid": "FW0123456789abcdef0123456789abcdef", "from": "+15017122661" }
+//!   "studio":   { "flowSid": "FW0123456789abcdef0123456789abcdef", "from": "+15017122661" },
+//!   "reply":    { "hl7": { "version": "2.5.1", "placerContact": { "id": "SMS" }, "enteredBy": { "id": "SMS" } },
+//!                 "fhir": { "baseUrl": "https://fhir.example.org/r4", "style": "json-patch" } }
 //! }
 //! ```
 //!
@@ -42,8 +44,11 @@
 //! senders in the corpus whose messages differ from the defaults; the JSON given alongside a preset
 //! is deep-merged over it (objects merge, everything else replaces). See [`PRESETS`].
 //!
-//! The sections are open for extension: a later `reply` or `fhir` section is one more field here
-//! and one more entry in the schema table.
+//! * `reply`: patient replies → EHR requests ([`crate::reply::ReplyConfig`]; errors point into
+//!   `/reply/...`).
+//!
+//! The sections are open for extension: a new section is one more field here and one more entry in
+//! the schema table.
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::event::Field;
@@ -83,6 +88,10 @@ pub struct Profile {
     /// Studio flow and sender number (used by hosts to build the request).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub studio: Option<StudioConfig>,
+    /// Patient replies (Twilio → EHR): body limits, the HL7 SRM and FHIR write settings. See
+    /// [`crate::reply::ReplyConfig`].
+    #[serde(default)]
+    pub reply: crate::reply::ReplyConfig,
 }
 
 /// `sender` section.
@@ -366,6 +375,8 @@ enum Ty {
     Enum(&'static [&'static str]),
     Obj(&'static [(&'static str, Ty)]),
     MapOf(&'static Ty),
+    /// A section with its own typed validation (e.g. `reply`, see [`crate::reply::ReplyConfig`]).
+    Section,
 }
 
 const SENDER: &[(&str, Ty)] = &[
@@ -427,6 +438,7 @@ const ROOT: &[(&str, Ty)] = &[
     ("filters", Ty::Obj(FILTERS)),
     ("sanitize", Ty::Enum(&["repair", "strict"])),
     ("studio", Ty::Obj(STUDIO)),
+    ("reply", Ty::Section),
 ];
 
 fn escape_pointer(key: &str) -> String {
@@ -507,6 +519,10 @@ fn check(v: &Value, ty: Ty, ptr: &str) -> Result<()> {
             }
             Ok(())
         }
+        Ty::Section => v
+            .is_object()
+            .then_some(())
+            .ok_or_else(|| bad(ptr, "expected an object")),
     }
 }
 
@@ -568,6 +584,11 @@ impl Profile {
             }
             None => v,
         };
+        if let Some(r) = merged.get("reply") {
+            // Typed errors with a pointer into the section, before the whole-profile pass.
+            serde_json::from_value::<crate::reply::ReplyConfig>(r.clone())
+                .map_err(|e| crate::reply::config::config_error(&e).at_pointer("/reply"))?;
+        }
         let p: Profile = serde_json::from_value(merged)
             .map_err(|e| bad("", &format!("the profile does not match the schema: {e}")))?;
         p.validate()?;
@@ -678,6 +699,12 @@ impl Profile {
                 }
             }
         }
+        self.reply.validate().map_err(|mut e| {
+            if let Some(p) = e.position.as_mut().and_then(|p| p.pointer.as_mut()) {
+                p.insert_str(0, "/reply");
+            }
+            e
+        })?;
         if let Some(s) = &self.studio {
             s.validate().map_err(|e| {
                 let ptr = e
@@ -769,6 +796,39 @@ fn preset_value(name: &str) -> Result<Value> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn reply_section_is_validated_with_pointers() {
+        let p = Profile::from_json(
+            r#"{"reply":{"hl7":{"version":"2.5.1","placerContact":{"id":"SMS"},"enteredBy":{"id":"SMS"}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            p.reply.hl7.as_ref().map(|h| h.version.as_str()),
+            Some("2.5.1")
+        );
+        let e = Profile::from_json(r#"{"reply":{"maxBodyByte":1}}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::ProfileUnknownKey);
+        assert_eq!(
+            e.position.and_then(|p| p.pointer).as_deref(),
+            Some("/reply")
+        );
+        let e = Profile::from_json(r#"{"reply":{"hl7":{"version":"9.9","placerContact":{"id":"S"},"enteredBy":{"id":"S"}}}}"#)
+            .unwrap_err();
+        assert_eq!(
+            e.position.and_then(|p| p.pointer).as_deref(),
+            Some("/reply/hl7/version")
+        );
+        assert_eq!(
+            Profile::from_json(r#"{"reply":[]}"#)
+                .unwrap_err()
+                .position
+                .and_then(|p| p.pointer)
+                .as_deref(),
+            Some("/reply")
+        );
+    }
+
     use super::*;
 
     fn err(json: &str) -> (String, String) {
