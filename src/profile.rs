@@ -375,8 +375,9 @@ enum Ty {
     Enum(&'static [&'static str]),
     Obj(&'static [(&'static str, Ty)]),
     MapOf(&'static Ty),
-    /// A section with its own typed validation (e.g. `reply`, see [`crate::reply::ReplyConfig`]).
-    Section,
+    /// A section with its own typed validation (e.g. `reply`, see [`crate::reply::ReplyConfig`]),
+    /// named by its TypeScript type.
+    Section(&'static str),
 }
 
 const SENDER: &[(&str, Ty)] = &[
@@ -438,7 +439,7 @@ const ROOT: &[(&str, Ty)] = &[
     ("filters", Ty::Obj(FILTERS)),
     ("sanitize", Ty::Enum(&["repair", "strict"])),
     ("studio", Ty::Obj(STUDIO)),
-    ("reply", Ty::Section),
+    ("reply", Ty::Section("ReplyConfig")),
 ];
 
 fn escape_pointer(key: &str) -> String {
@@ -519,10 +520,56 @@ fn check(v: &Value, ty: Ty, ptr: &str) -> Result<()> {
             }
             Ok(())
         }
-        Ty::Section => v
+        Ty::Section(_) => v
             .is_object()
             .then_some(())
             .ok_or_else(|| bad(ptr, "expected an object")),
+    }
+}
+
+/// The TypeScript declaration of the profile JSON (`export interface Profile`), generated from the
+/// schema table above, so the `.d.ts` cannot drift from what [`Profile::from_json`] accepts.
+/// Sections with their own types (`reply`) are referenced by name.
+pub fn typescript_declaration() -> String {
+    let mut out = String::from(
+        "/** A mapping profile (see docs/profiles.md). Every key is optional; unknown keys are rejected. */\nexport interface Profile ",
+    );
+    ts_object(&mut out, ROOT, 0);
+    out.push('\n');
+    out
+}
+
+fn ts_object(out: &mut String, fields: &[(&str, Ty)], depth: usize) {
+    out.push_str("{\n");
+    for (k, ty) in fields {
+        out.push_str(&"  ".repeat(depth + 1));
+        out.push_str(k);
+        out.push_str("?: ");
+        ts_type(out, *ty, depth + 1);
+        out.push_str(";\n");
+    }
+    out.push_str(&"  ".repeat(depth));
+    out.push('}');
+}
+
+fn ts_type(out: &mut String, ty: Ty, depth: usize) {
+    match ty {
+        Ty::Str => out.push_str("string"),
+        Ty::NullableStr => out.push_str("string | null"),
+        Ty::Bool => out.push_str("boolean"),
+        Ty::StrList => out.push_str("string[]"),
+        Ty::StrOrList => out.push_str("string | string[]"),
+        Ty::Enum(values) => {
+            let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+            out.push_str(&quoted.join(" | "));
+        }
+        Ty::Obj(fields) => ts_object(out, fields, depth),
+        Ty::MapOf(t) => {
+            out.push_str("{ [key: string]: ");
+            ts_type(out, *t, depth);
+            out.push_str(" }");
+        }
+        Ty::Section(name) => out.push_str(name),
     }
 }
 

@@ -33,6 +33,8 @@ use wasm_bindgen::JsCast;
 use crate::{Error, ErrorCode};
 
 mod hl7;
+mod map;
+mod reply;
 #[cfg(test)]
 mod tests;
 

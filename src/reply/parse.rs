@@ -86,6 +86,9 @@ impl<'de> Deserialize<'de> for ReplyEvent {
 
 /// A parsed patient reply (Table C).
 ///
+/// The ids are percent-decoded ([`crate::studio::sanitize::decode_id`]): the outbound mapping
+/// encoded what the PAM flow cannot carry (`A/1` → `A%2F1`), so the reply gives back the EHR's ids.
+///
 /// JSON: `{eventType: "CONFIRM"|"CANCEL", flowSid, appointmentId, patientId, providerId,
 /// possibleWidgets: string[], warnings: Warning[]}`. When passed back in (to `replyToHl7` /
 /// `replyToFhir`) only the first five keys are read.
@@ -300,12 +303,18 @@ pub fn parse_reply_with(
         (ReplyEvent::Cancel, false) => vec!["cancel_remind".into()],
         (ReplyEvent::Cancel, true) => vec!["cancel_remind".into(), "confirm_booked".into()],
     };
+    // The outbound mapping percent-encoded what the PAM flow cannot carry (`A/1` → `A%2F1`):
+    // give the EHR request its own ids back.
+    let decode = |s: String| match crate::studio::sanitize::decode_id(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(d) => d,
+    };
     Ok(Reply {
         event_type,
         flow_sid,
-        appointment_id,
-        patient_id,
-        provider_id,
+        appointment_id: decode(appointment_id),
+        patient_id: decode(patient_id),
+        provider_id: decode(provider_id),
         possible_widgets,
         warnings,
     })

@@ -214,6 +214,49 @@ pub fn encode_id(v: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Reverse [`encode_id`]: every `%XX` (upper-case hex, as `encode_id` writes) becomes its byte.
+/// Applied to the ids of a patient reply, so the EHR request carries the id the EHR sent. (A
+/// literal `%XX` in an EHR id is therefore not round-tripped; `encode_id` keeps such sequences,
+/// which makes encoding idempotent — the documented trade-off.)
+///
+/// ```
+/// use ehr_studio_bridge::studio::sanitize::{decode_id, encode_id};
+/// for id in ["A/1", "x,é", "50%", "PL123", "a=b{c}\\\"d"] {
+///     assert_eq!(decode_id(&encode_id(id)), id);
+/// }
+/// assert_eq!(decode_id("%E9"), "%E9"); // not UTF-8 once decoded: kept as written
+/// ```
+pub fn decode_id(v: &str) -> Cow<'_, str> {
+    let b = v.as_bytes();
+    if !(0..b.len()).any(|i| is_escape_at(b, i)) {
+        return Cow::Borrowed(v);
+    }
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if is_escape_at(b, i) {
+            let n = |k: usize| {
+                b.get(k).map_or(0, |&d| {
+                    if d.is_ascii_digit() {
+                        d - b'0'
+                    } else {
+                        d - b'A' + 10
+                    }
+                })
+            };
+            out.push(n(i + 1) << 4 | n(i + 2));
+            i += 3;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    match String::from_utf8(out) {
+        Ok(s) => Cow::Owned(s),
+        Err(_) => Cow::Borrowed(v),
+    }
+}
+
 fn hex(n: u8) -> char {
     char::from(if n < 10 { b'0' + n } else { b'A' + n - 10 })
 }

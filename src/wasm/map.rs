@@ -1,0 +1,286 @@
+//! Mapping exports: EHR input → `MapResult` → Studio Executions request; profiles.
+
+use super::{input_bytes, json_in, json_out, to_js_error};
+use crate::event::AppointmentEvent;
+use crate::profile::Profile;
+use crate::studio::{build_studio_execution, Credentials, StudioConfig};
+use crate::{Error, ErrorCode};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_PROFILE: &str = include_str!("profile.d.ts");
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_MAP: &str = r#"
+/** The 14 Studio `Parameters` (PAM "Table B"): always all present, always strings ("" = no value). */
+export interface TableB {
+  event_type: "BOOKED" | "RESCHEDULED" | "MODIFIED" | "CONFIRMED" | "CANCELED" | "NOSHOWED" | string;
+  /** `YYYY-MM-DDTHH:mm:ssZ` */
+  event_datetime_utc: string;
+  patient_id: string;
+  patient_first_name: string;
+  patient_last_name: string;
+  /** E.164, the execution's `To`. */
+  patient_phone: string;
+  provider_id: string;
+  provider_first_name: string;
+  provider_last_name: string;
+  provider_callback_phone: string;
+  appointment_location: string;
+  appointment_id: string;
+  /** Patient-local wall time `YYYY-MM-DDTHH:mm:ss` (no offset). */
+  appointment_datetime: string;
+  /** `±HHMM`, DST-correct for that date. */
+  appointment_timezone: string;
+}
+
+/** Where one value came from: an input path (`PID-13[2]`, `/entry/1/resource/telecom/0`), a
+ *  profile setting (`profile.defaults.appointmentLocation`), `"default"` or `"none"`. */
+export interface Provenance {
+  source: string;
+  /** The rule that picked it. */
+  rule: string;
+}
+
+/** Why nothing should be sent (not an error: the input was understood). */
+export interface Skip {
+  /** e.g. `SKIP_NOT_SCHEDULING_EVENT`, `SKIP_NO_MOBILE_PHONE`, `SKIP_FILTERED`. */
+  code: string;
+  reason: string;
+  /** The rule that matched, e.g. `filters.smsConsent`, `hl7.events.S17`. */
+  rule?: string;
+}
+
+export interface EntityId { id: string; namespace?: string }
+
+/** Identifiers kept beside the 14 values (not sent to Studio). */
+export interface ExtraIds {
+  placerAppointmentId?: EntityId;
+  fillerAppointmentId?: EntityId;
+  patientIdType?: string;
+  patientIdAuthority?: string;
+  messageControlId?: string;
+  trigger?: string;
+}
+
+/** The result of mapping one input. Exactly one of `event` / `skip` is non-null. */
+export interface MapResult {
+  event: TableB | null;
+  skip: Skip | null;
+  warnings: Warning[];
+  provenance: Partial<Record<keyof TableB, Provenance>>;
+  ids: ExtraIds;
+  /** Stable per (appointment, event, event time): a resent message must not text twice. */
+  idempotencyKey: string | null;
+  /** For previews only: the mapped values of a skipped input. Never send it. */
+  draft: TableB | null;
+}
+
+/** Which flow to start, from which number. */
+export interface StudioConfig {
+  /** `FW` + 32 hex digits. */
+  flowSid: string;
+  /** E.164 number (or `MG…` Messaging Service SID) whose inbound webhook is the flow. */
+  from: string;
+  /** Default `https://studio.twilio.com` (a loopback `http://` origin is allowed for tests). */
+  baseUrl?: string;
+}
+
+/** HTTP Basic credentials (an API key `SK…` + secret is recommended). Never echoed back. */
+export interface Credentials { username: string; password: string }
+
+/** A ready-to-send `POST /v2/Flows/{FW…}/Executions`. */
+export interface StudioRequest {
+  method: "POST";
+  url: string;
+  headers: { "Content-Type": "application/x-www-form-urlencoded"; Accept: "application/json"; Authorization?: string };
+  /** Form-encoded `To=…&From=…&Parameters=…`. */
+  body: string;
+  form: { To: string; From: string; Parameters: string };
+  /** For dry runs; reads `$TWILIO_API_KEY:$TWILIO_API_SECRET`, never contains a secret. */
+  curl: string;
+  idempotencyKey: string;
+}
+
+/** A preset profile shipped for a sender in the corpus. */
+export interface PresetInfo { name: string; description: string; profile: Profile }
+"#;
+
+/// A profile argument: a `Profile` object, its JSON text, or nothing (the generic profile).
+pub(crate) fn profile_in(v: &JsValue) -> Result<Profile, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Profile::default());
+    }
+    let text = match v.as_string() {
+        Some(s) => s,
+        None => js_sys::JSON::stringify(v)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| {
+                to_js_error(Error::new(
+                    ErrorCode::BadArgument,
+                    "profile must be an object or JSON text",
+                ))
+            })?,
+    };
+    Profile::from_json(&text).map_err(to_js_error)
+}
+
+/// A compiled profile: validate once, map many messages. Prefer it over the free functions in hot
+/// paths (an HL7 listener, a Twilio Function kept warm), and call `free()` (or use `using`) when done.
+///
+/// ```js
+/// const mapper = new Mapper({ sender: { timeZone: "America/New_York", defaultCountry: "US" } });
+/// const { result, request } = mapper.studioRequest(siuText, { flowSid, from });
+/// if (request) await fetch(request.url, { method: "POST", headers: request.headers, body: request.body });
+/// ```
+#[wasm_bindgen]
+pub struct Mapper {
+    profile: Profile,
+}
+
+#[wasm_bindgen]
+impl Mapper {
+    /// Validate the profile (coded `PROFILE_*` errors with a JSON pointer). No argument: the
+    /// generic profile.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Profile | string")] profile: Option<JsValue>,
+    ) -> Result<Mapper, JsValue> {
+        Ok(Mapper {
+            profile: profile_in(&profile.unwrap_or(JsValue::UNDEFINED))?,
+        })
+    }
+
+    /// The effective profile (presets merged, defaults filled in).
+    #[wasm_bindgen(getter, unchecked_return_type = "Profile")]
+    pub fn profile(&self) -> Result<JsValue, JsValue> {
+        json_out(&self.profile)
+    }
+
+    /// Map an HL7 v2 SIU message (string or bytes) to the 14 values, or a coded skip.
+    #[wasm_bindgen(js_name = mapHl7, unchecked_return_type = "MapResult")]
+    pub fn map_hl7(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let bytes = input_bytes(&input)?;
+        json_out(&crate::inbound::map_hl7(&bytes, &self.profile).map_err(to_js_error)?)
+    }
+
+    /// Map, then build the Studio request when there is an event: `{ result, request }` where
+    /// `request` is `null` for a skip. `studio` defaults to the profile's `studio` section.
+    #[wasm_bindgen(js_name = studioRequest, unchecked_return_type = "{ result: MapResult; request: StudioRequest | null }")]
+    pub fn studio_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "StudioConfig")] studio: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "Credentials")] credentials: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let cfg = studio_config(studio, &self.profile)?;
+        let creds = credentials_in(credentials)?;
+        let bytes = input_bytes(&input)?;
+        let result = crate::inbound::map_hl7(&bytes, &self.profile).map_err(to_js_error)?;
+        let request = match &result.event {
+            Some(e) => Some(build_studio_execution(e, &cfg, creds.as_ref()).map_err(to_js_error)?),
+            None => None,
+        };
+        json_out(&RequestOut {
+            result: &result,
+            request,
+        })
+    }
+}
+
+#[derive(serde::Serialize)]
+struct RequestOut<'a> {
+    result: &'a crate::event::MapResult,
+    request: Option<crate::studio::StudioRequest>,
+}
+
+fn studio_config(v: Option<JsValue>, profile: &Profile) -> Result<StudioConfig, JsValue> {
+    match v.filter(|v| !v.is_undefined() && !v.is_null()) {
+        Some(v) => {
+            let cfg: StudioConfig = json_in(&v, "studio")?;
+            cfg.validate().map_err(to_js_error)?;
+            Ok(cfg)
+        }
+        None => profile.studio.clone().ok_or_else(|| {
+            to_js_error(Error::new(
+                ErrorCode::StudioBadConfig,
+                "no Studio configuration: pass { flowSid, from } or set the profile's studio section",
+            ))
+        }),
+    }
+}
+
+fn credentials_in(v: Option<JsValue>) -> Result<Option<Credentials>, JsValue> {
+    match v.filter(|v| !v.is_undefined() && !v.is_null()) {
+        Some(v) => Ok(Some(json_in(&v, "credentials")?)),
+        None => Ok(None),
+    }
+}
+
+/// Map an HL7 v2 SIU message to the 14 Studio parameters, or a coded skip — with provenance and
+/// warnings. `profile` may be an object, JSON text, or omitted (generic profile). For many
+/// messages, build a `Mapper` once instead.
+///
+/// ```js
+/// const r = mapHl7(siu, { preset: "athenahealth", sender: { timeZone: "America/New_York" } });
+/// if (r.skip) console.log(r.skip.code, r.skip.reason); else console.log(r.event.appointment_datetime);
+/// ```
+#[wasm_bindgen(js_name = mapHl7, unchecked_return_type = "MapResult")]
+pub fn map_hl7(
+    #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Profile | string")] profile: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let profile = profile_in(&profile.unwrap_or(JsValue::UNDEFINED))?;
+    let bytes = input_bytes(&input)?;
+    json_out(&crate::inbound::map_hl7(&bytes, &profile).map_err(to_js_error)?)
+}
+
+/// Build the Studio v2 Executions request for an event (the `event` of a `MapResult`, or Table B
+/// values you built yourself — those must already pass the PAM rules: `MAP_BAD_EVENT` otherwise).
+/// The `Authorization` header is built only when `credentials` are given.
+#[wasm_bindgen(js_name = buildStudioExecution, unchecked_return_type = "StudioRequest")]
+pub fn build_studio_execution_js(
+    #[wasm_bindgen(unchecked_param_type = "TableB")] event: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "StudioConfig")] studio: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Credentials")] credentials: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let event: AppointmentEvent = json_in(&event, "event")?;
+    let cfg: StudioConfig = json_in(&studio, "studio")?;
+    let creds = credentials_in(credentials)?;
+    json_out(&build_studio_execution(&event, &cfg, creds.as_ref()).map_err(to_js_error)?)
+}
+
+/// Validate a profile and return it normalized (preset merged, defaults filled in). Throws a coded
+/// `PROFILE_*` error with a JSON `pointer` to the offending key.
+#[wasm_bindgen(js_name = validateProfile, unchecked_return_type = "Profile")]
+pub fn validate_profile(
+    #[wasm_bindgen(unchecked_param_type = "Profile | string")] profile: JsValue,
+) -> Result<JsValue, JsValue> {
+    json_out(&profile_in(&profile)?)
+}
+
+/// The preset profiles shipped for senders whose messages differ from the defaults.
+#[wasm_bindgen(unchecked_return_type = "PresetInfo[]")]
+pub fn presets() -> Result<JsValue, JsValue> {
+    #[derive(serde::Serialize)]
+    struct P {
+        name: &'static str,
+        description: &'static str,
+        profile: Profile,
+    }
+    let list = crate::profile::PRESETS
+        .iter()
+        .map(|&(name, description, _)| {
+            Ok(P {
+                name,
+                description,
+                profile: Profile::preset(name).map_err(to_js_error)?,
+            })
+        })
+        .collect::<Result<Vec<_>, JsValue>>()?;
+    json_out(&list)
+}
