@@ -181,7 +181,14 @@ function main() {
 
   // web (ESM) glue and types, as generated
   fs.copyFileSync(path.join(work, 'web', `${NAME}.js`), path.join(dist, `${NAME}.js`));
-  fs.copyFileSync(path.join(work, 'web', `${NAME}.d.ts`), path.join(dist, `${NAME}.d.ts`));
+  // Exported classes (Mapper) declare `[Symbol.dispose]()` for `using`; reference the lib that
+  // declares it so consumers compile with their default `lib` (TypeScript >= 5.2).
+  const withDisposable = (/** @type {string} */ dts) =>
+    dts.includes('[Symbol.dispose]') ? `/// <reference lib="esnext.disposable" />\n${dts}` : dts;
+  fs.writeFileSync(
+    path.join(dist, `${NAME}.d.ts`),
+    withDisposable(fs.readFileSync(path.join(work, 'web', `${NAME}.d.ts`), 'utf8')),
+  );
   // nodejs (CJS) glue as .cjs (the package is "type": "module") and its types as .d.cts. The glue
   // starts with a Deno `@ts-self-types` hint naming the .d.ts; point it at the CJS types instead.
   const cjs = fs
@@ -191,7 +198,10 @@ function main() {
     fail(`nodejs glue no longer loads \${__dirname}/${NAME}_bg.wasm; check the layout`);
   }
   fs.writeFileSync(path.join(dist, `${NAME}.cjs`), cjs);
-  fs.copyFileSync(path.join(work, 'nodejs', `${NAME}.d.ts`), path.join(dist, `${NAME}.d.cts`));
+  fs.writeFileSync(
+    path.join(dist, `${NAME}.d.cts`),
+    withDisposable(fs.readFileSync(path.join(work, 'nodejs', `${NAME}.d.ts`), 'utf8')),
+  );
   fs.copyFileSync(finalWasm, path.join(dist, `${NAME}_bg.wasm`));
 
   // JS adapters (js/*.cjs: CLI, Twilio Functions shims) ship next to the glue they require.

@@ -12,7 +12,12 @@
 // `position` … may be given). `run` may be async.
 
 /** Named exports that every entry point (require, import, browser) must provide. */
-export const EXPORTS = ['version', 'errorCodes', 'parseHl7', 'queryHl7', 'buildAck', 'mllpFrame', 'mllpSplit'];
+export const EXPORTS = [
+  'version', 'errorCodes',
+  'parseHl7', 'queryHl7', 'buildAck', 'mllpFrame', 'mllpSplit',
+  'Mapper', 'mapHl7', 'buildStudioExecution', 'validateProfile', 'presets',
+  'parseReply', 'verifyTwilioSignature', 'replyToHl7', 'replyToFhir', 'parseEhrResponse', 'patchStudioFlow',
+];
 
 /** @typedef {Record<string, any>} Api */
 /**
@@ -211,6 +216,240 @@ cases.push(
       skipped: 0,
       threw: 'HL7_MLLP_UNTERMINATED',
     },
+  },
+);
+
+// ---- SIU → Studio ---------------------------------------------------------------------------
+
+const PROFILE = {
+  sender: { timeZone: 'America/New_York', defaultCountry: 'US' },
+  studio: { flowSid: 'FW0123456789abcdef0123456789abcdef', from: '+15017122661' },
+};
+const SIU_NY =
+  'MSH|^~\\&|EHR|CLINIC|BRIDGE|TWILIO|20250305143012||SIU^S12^SIU_S12|MSG42|P|2.5.1\r' +
+  'SCH|PL1^EHR|FL/1^EHR|||||||||^^^20250310083000\r' +
+  'PID|1||MRN1^^^H^MR||Zoë^Ünal^^^^^L||19800101|F|||||^PRN^CP^^1^617^5550142\r' +
+  'AIP|1||1234^WELBY^MARCUS\r' +
+  'AIL|1||^^^^^^^^Owl Clinic, Suite 5\r';
+
+cases.push(
+  {
+    name: 'mapHl7: 14 Table B strings, provenance, sanitized location, encoded id, DST offset',
+    run: (api) => {
+      const r = api.mapHl7(SIU_NY, PROFILE);
+      return {
+        skip: r.skip,
+        keys: Object.keys(r.event),
+        allStrings: Object.values(r.event).every((v) => typeof v === 'string'),
+        event_type: r.event.event_type,
+        patient_phone: r.event.patient_phone,
+        appointment_id: r.event.appointment_id,
+        appointment_datetime: r.event.appointment_datetime,
+        appointment_timezone: r.event.appointment_timezone,
+        event_datetime_utc: r.event.event_datetime_utc,
+        location: r.event.appointment_location,
+        phoneSource: r.provenance.patient_phone.source,
+        key: /^ik1-[0-9a-f]{32}$/.test(r.idempotencyKey),
+        warned: r.warnings.some((/** @type {any} */ w) => w.field === 'appointment_location'),
+      };
+    },
+    expected: {
+      skip: null,
+      keys: [
+        'event_type', 'event_datetime_utc', 'patient_id', 'patient_first_name', 'patient_last_name', 'patient_phone',
+        'provider_id', 'provider_first_name', 'provider_last_name', 'provider_callback_phone', 'appointment_location',
+        'appointment_id', 'appointment_datetime', 'appointment_timezone',
+      ],
+      allStrings: true,
+      event_type: 'BOOKED',
+      patient_phone: '+16175550142',
+      appointment_id: 'FL%2F1',
+      appointment_datetime: '2025-03-10T08:30:00',
+      appointment_timezone: '-0400',
+      event_datetime_utc: '2025-03-05T19:30:12Z',
+      location: 'Owl Clinic - Suite 5',
+      phoneSource: 'PID-13',
+      key: true,
+      warned: true,
+    },
+  },
+  {
+    name: 'mapHl7: a non-scheduling message is a coded skip, not an error',
+    run: (api) => {
+      const r = api.mapHl7('MSH|^~\\&|A|B|C|D|20250101||ADT^A08|1|P|2.5.1\rPID|1\r', PROFILE);
+      return { event: r.event, code: r.skip.code };
+    },
+    expected: { event: null, code: 'SKIP_NOT_SCHEDULING_EVENT' },
+  },
+  {
+    name: 'Mapper.studioRequest: the v2 Executions request, Basic auth only with credentials',
+    run: (api) => {
+      const m = new api.Mapper(PROFILE);
+      const a = m.studioRequest(SIU_NY);
+      const b = m.studioRequest(SIU_NY, undefined, { username: 'SK0123456789abcdef0123456789abcdef', password: 's3cret' });
+      const params = JSON.parse(new URLSearchParams(a.request.body).get('Parameters'));
+      const out = {
+        url: a.request.url,
+        to: new URLSearchParams(a.request.body).get('To'),
+        from: a.request.form.From,
+        same: params.appointment_id === a.result.event.appointment_id,
+        noAuth: !('Authorization' in a.request.headers),
+        basic: b.request.headers.Authorization.startsWith('Basic '),
+        curlHasNoSecret: !b.request.curl.includes('s3cret'),
+        profileTz: m.profile.sender.timeZone,
+      };
+      m.free();
+      return out;
+    },
+    expected: {
+      url: 'https://studio.twilio.com/v2/Flows/FW0123456789abcdef0123456789abcdef/Executions',
+      to: '+16175550142',
+      from: '+15017122661',
+      same: true,
+      noAuth: true,
+      basic: true,
+      curlHasNoSecret: true,
+      profileTz: 'America/New_York',
+    },
+  },
+  {
+    name: 'validateProfile: unknown key → PROFILE_UNKNOWN_KEY with a JSON pointer',
+    run: (api) => api.validateProfile({ sender: { timezone: 'UTC' } }),
+    throws: { instanceofError: true, code: 'PROFILE_UNKNOWN_KEY', position: { pointer: '/sender/timezone' } },
+  },
+  {
+    name: 'buildStudioExecution: a bad flow SID is STUDIO_BAD_CONFIG',
+    run: (api) => {
+      const ev = api.mapHl7(SIU_NY, PROFILE).event;
+      return api.buildStudioExecution(ev, { flowSid: 'FW123', from: '+15017122661' });
+    },
+    throws: { code: 'STUDIO_BAD_CONFIG', position: { pointer: '/flowSid' } },
+  },
+  {
+    name: 'presets() lists the shipped presets as validated profiles',
+    run: (api) => api.presets().map((/** @type {any} */ p) => [p.name, typeof p.description, typeof p.profile]),
+    expected: [
+      ['generic', 'string', 'object'],
+      ['athenahealth', 'string', 'object'],
+      ['renalware', 'string', 'object'],
+      ['clicrdv', 'string', 'object'],
+      ['xplore', 'string', 'object'],
+    ],
+  },
+);
+
+// ---- replies (Twilio → EHR) --------------------------------------------------------------
+
+const REPLY_BODY =
+  '{\n"flow_sid": "FW0123456789abcdef0123456789abcdef",\n"event_type": "Cancel",\n"appointment_id": "FL%2F1",\n"provider_id": "1234",\n"patient_id": "MRN1"\n}';
+const REPLY_PROFILE = {
+  reply: {
+    hl7: { version: '2.5.1', placerContact: { id: 'SMS' }, enteredBy: { id: 'SMS' } },
+    fhir: { baseUrl: 'https://fhir.example.org/r4', style: 'json-patch' },
+  },
+};
+
+cases.push(
+  {
+    name: 'parseReply: the exact widget body, case-insensitive event, ids decoded',
+    run: (api) => {
+      const r = api.parseReply(REPLY_BODY, { contentType: 'application/json;charset=utf-8' });
+      return { eventType: r.eventType, appointmentId: r.appointmentId, widgets: r.possibleWidgets };
+    },
+    expected: { eventType: 'CANCEL', appointmentId: 'FL/1', widgets: ['cancel_remind'] },
+  },
+  {
+    name: 'parseReply: unknown event_type → REPLY_UNKNOWN_EVENT',
+    run: (api) => api.parseReply(REPLY_BODY.replace('Cancel', 'Maybe')),
+    throws: { code: 'REPLY_UNKNOWN_EVENT', position: { pointer: '/event_type' } },
+  },
+  {
+    name: 'verifyTwilioSignature: twilio-node vectors (form and JSON body), and a tampered body',
+    run: (api) => {
+      const form = api.verifyTwilioSignature({
+        authToken: '12345',
+        url: 'https://mycompany.com/myapp.php?foo=1&bar=2',
+        signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=',
+        params: { CallSid: 'CA1234567890ABCDE', Caller: '+14158675309', Digits: '1234', From: '+14158675309', To: '+18005551212' },
+      });
+      const url =
+        'https://mycompany.com/myapp.php?foo=1&bar=2&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620';
+      const body = '{"property": "value", "boolean": true}';
+      const json = api.verifyTwilioSignature({ authToken: '12345', url, signature: 'a9nBmqA0ju/hNViExpshrM61xv4=', body });
+      const bytes = api.verifyTwilioSignature({
+        authToken: '12345', url, signature: 'a9nBmqA0ju/hNViExpshrM61xv4=', body: new TextEncoder().encode(body),
+      });
+      const bad = api.verifyTwilioSignature({ authToken: '12345', url, signature: 'a9nBmqA0ju/hNViExpshrM61xv4=', body: body + ' ' });
+      return [form.valid, form.mode, json.valid, json.mode, bytes.valid, bad.valid, bad.reason];
+    },
+    expected: [true, 'form', true, 'body', true, false, 'BODY_HASH_MISMATCH'],
+  },
+  {
+    name: 'replyToHl7: SRM^S04 v2.5.1 with the decoded ids, parseable by parseHl7',
+    run: (api) => {
+      const reply = api.parseReply(REPLY_BODY);
+      const srm = api.replyToHl7(reply, REPLY_PROFILE, { controlId: 'R1', timestamp: '20250310090000+0000' });
+      const v = api.queryHl7(srm, ['MSH-9', 'MSH-10', 'PID-3.1']);
+      return { type: v[0].value, control: v[1].value, patient: v[2].value, hasArq: srm.includes('\rARQ|'), escaped: srm.includes('FL/1') };
+    },
+    expected: { type: 'SRM^S04^SRM_S01', control: 'R1', patient: 'MRN1', hasArq: true, escaped: true },
+  },
+  {
+    name: 'replyToFhir: JSON Patch cancel; with the current resource it adds If-Match',
+    run: (api) => {
+      const reply = api.parseReply(REPLY_BODY);
+      const first = api.replyToFhir(reply, REPLY_PROFILE);
+      const current = {
+        resourceType: 'Appointment', id: 'FL/1', meta: { versionId: '7' }, status: 'booked',
+        participant: [{ actor: { reference: 'Patient/MRN1' }, status: 'accepted' }],
+      };
+      const w = api.replyToFhir(reply, REPLY_PROFILE, current);
+      return {
+        first: [first.action, first.request.method, 'If-Match' in first.request.headers],
+        write: [w.action, w.request.method, w.request.headers['If-Match'], w.request.headers['Content-Type']],
+        ops: w.request.body.map((/** @type {any} */ o) => `${o.op} ${o.path}`),
+      };
+    },
+    expected: {
+      first: ['write', 'PATCH', false],
+      write: ['write', 'PATCH', 'W/"7"', 'application/json-patch+json'],
+      ops: ['test /status', 'replace /status', 'add /cancelationReason'],
+    },
+  },
+  {
+    name: 'parseEhrResponse: an ACK with AE, and an HTTP 412',
+    run: (api) => {
+      const ack = api.parseEhrResponse('MSH|^~\\&|EHR|H|BR|T|20250101||ACK^S04^ACK|A9|P|2.5.1\rMSA|AE|R1\rERR||ARQ^1^2|101^Required field missing^HL70357|E\r');
+      const http = api.parseEhrResponse({ status: 412, body: '{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"conflict"}]}' });
+      return {
+        ack: [ack.kind, ack.accepted, ack.code, ack.controlId, ack.errors[0].hl7Code],
+        http: [http.kind, http.accepted, http.httpStatus, http.needsReread],
+      };
+    },
+    expected: { ack: ['hl7', false, 'AE', 'R1', '101'], http: ['fhir', false, 412, true] },
+  },
+  {
+    name: 'patchStudioFlow: fixes confirm_booked and sets IE_ENDPOINT; idempotent',
+    run: (api) => {
+      const flow = {
+        states: [
+          { name: 'set_global_variables', type: 'set-variables', transitions: [],
+            properties: { variables: [{ key: 'IE_ENDPOINT', value: 'https://you_ehr_endpoint_url.com/inbound' }] } },
+          { name: 'split_booked', type: 'split-based-on', properties: { input: '{{widgets.send_booked.inbound.Body}}' },
+            transitions: [{ event: 'noMatch' }, { event: 'match', next: 'confirm_booked',
+              conditions: [{ type: 'equal_to', friendly_name: 'Cancel', arguments: ['{{widgets.send_booked.inbound.Body}}'], value: 'CANCEL APPT' }] }] },
+          { name: 'confirm_booked', type: 'make-http-request', transitions: [],
+            properties: { method: 'POST', content_type: 'application/json;charset=utf-8', url: '{{flow.variables.IE_ENDPOINT}}',
+              body: '{\n"flow_sid": "{{flow.flow_sid}}",\n"event_type": "Confirm",\n"appointment_id": "{{flow.data.appointment_id}}",\n"provider_id": "{{flow.data.provider_id}}",\n"patient_id": "{{flow.data.patient_id}}"\n}' } },
+        ],
+        initial_state: 'Trigger',
+        flags: { allow_concurrent_calls: true },
+      };
+      const r = api.patchStudioFlow(flow, { ieEndpoint: 'https://ehr-bridge.example.org/reply', valueEscaping: 'none' });
+      const again = api.patchStudioFlow(r.flow, { ieEndpoint: 'https://ehr-bridge.example.org/reply', valueEscaping: 'none' });
+      return { changes: r.changes.map((/** @type {any} */ c) => `${c.widget}:${c.property}`), again: again.changes.length };
+    },
+    expected: { changes: ['confirm_booked:body.event_type', 'set_global_variables:variables.IE_ENDPOINT'], again: 0 },
   },
 );
 
