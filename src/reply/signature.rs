@@ -149,6 +149,8 @@ fn verify_form(req: &SignatureInput, header: &str) -> Result<Verdict> {
         reason,
     };
     if header.is_empty() {
+        // twilio-node still tries every URL variant, so an unparseable URL throws there too.
+        normalize_or_error(&req.url)?;
         return Ok(verdict(false, None, Some("MISSING_SIGNATURE")));
     }
     let matched = match_variants(req, header, &suffix, None)?;
