@@ -5,9 +5,15 @@
 //   ehr-studio-bridge parse <file|->            the message as a tree (JSON)
 //   ehr-studio-bridge query <file|-> <path>...  values at HL7 paths (e.g. PID-5.1 SCH-11.4)
 //   ehr-studio-bridge ack   <file|-> [accept|error|reject]
+//   ehr-studio-bridge map   <file|-> [--profile p.json] [--preset name] [--json] [--send]
+//   ehr-studio-bridge reply <body-file|-> --profile p.json [--fhir] [--json]
+//
+// `map --send` creates the Studio execution with twilio-node (an optional peer dependency), using
+// TWILIO_ACCOUNT_SID and either TWILIO_API_KEY + TWILIO_API_SECRET or TWILIO_AUTH_TOKEN.
 //
 // Input files are read as bytes, so the MSH-18 / Latin-1 rule applies; `-` reads standard input.
-// Exit status: 0 on success, 1 on a coded error (printed as JSON on stderr), 2 on bad usage.
+// Exit status: 0 on success (including a coded skip), 1 on a coded error (printed as JSON on
+// stderr), 2 on bad usage, 3 when Twilio refused the execution (409 conflict, 429, 5xx…).
 'use strict';
 
 const fs = require('node:fs');
@@ -28,7 +34,151 @@ const USAGE = `usage:
   ehr-studio-bridge parse <file|->              print the message tree (JSON)
   ehr-studio-bridge query <file|-> <path>...    print values at HL7 paths (PID-5.1, SCH-11.4, PID-13[2].1)
   ehr-studio-bridge ack <file|-> [accept|error|reject]   print the ACK (segments on separate lines)
+  ehr-studio-bridge map <file|-> [--profile p.json] [--preset name] [--json] [--send]
+                                                the Studio execution for an EHR event (dry run: the
+                                                request and a curl command), or the skip reason;
+                                                --send creates it with twilio-node
+  ehr-studio-bridge reply <body|-> --profile p.json [--fhir] [--json]
+                                                the EHR request for a patient reply (SRM^S03/S04, or FHIR)
 `;
+
+/** Split `--flag value` options from positional arguments. @param {string[]} args */
+function options(args) {
+  /** @type {Record<string, string | boolean>} */
+  const o = {};
+  const rest = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--json' || a === '--send' || a === '--fhir') o[a.slice(2)] = true;
+    else if (a === '--profile' || a === '--preset') {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      o[a.slice(2)] = v;
+    } else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
+    else rest.push(a);
+  }
+  return { o, rest };
+}
+
+class UsageError extends Error {}
+
+/** The profile from --profile / --preset (a preset can be combined with a profile file). @param {Record<string, string | boolean>} o */
+function profileFrom(o) {
+  /** @type {Record<string, unknown>} */
+  let p = {};
+  if (typeof o.profile === 'string') {
+    try {
+      p = JSON.parse(fs.readFileSync(o.profile, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`cannot read the profile ${o.profile}: ${/** @type {Error} */ (e).message}`);
+    }
+  }
+  if (typeof o.preset === 'string') p = { ...p, preset: o.preset };
+  return p;
+}
+
+/** Aligned "key  value  ← source" lines for a MapResult. @param {any} result */
+function describe(result) {
+  const lines = [];
+  const values = result.event ?? result.draft;
+  if (result.skip) {
+    lines.push(`SKIP ${result.skip.code}: ${result.skip.reason}${result.skip.rule ? ` (rule: ${result.skip.rule})` : ''}`);
+    if (values) lines.push('values as mapped (preview only, nothing will be sent):');
+  } else {
+    lines.push(`${values.event_type}: Studio execution`);
+  }
+  if (values) {
+    const width = Math.max(...Object.keys(values).map((k) => k.length));
+    for (const [k, v] of Object.entries(values)) {
+      const p = result.provenance[k];
+      lines.push(`  ${k.padEnd(width)}  ${JSON.stringify(v).padEnd(36)}${p ? `  <- ${p.source}` : ''}`);
+    }
+  }
+  for (const w of result.warnings) lines.push(`  warning ${w.code}${w.field ? ` (${w.field})` : ''}: ${w.message}`);
+  return lines.join('\n');
+}
+
+/** twilio-node, created from the environment; the Studio base URL follows the config (tests). @param {any} studio */
+function twilioClient(studio) {
+  let twilio;
+  try {
+    twilio = require('twilio');
+  } catch {
+    throw new UsageError('--send needs twilio-node: npm install twilio');
+  }
+  const env = process.env;
+  const account = env.TWILIO_ACCOUNT_SID;
+  if (!account) throw new UsageError('--send needs TWILIO_ACCOUNT_SID (and TWILIO_API_KEY + TWILIO_API_SECRET, or TWILIO_AUTH_TOKEN)');
+  const client =
+    env.TWILIO_API_KEY && env.TWILIO_API_SECRET
+      ? twilio(env.TWILIO_API_KEY, env.TWILIO_API_SECRET, { accountSid: account })
+      : env.TWILIO_AUTH_TOKEN
+        ? twilio(account, env.TWILIO_AUTH_TOKEN)
+        : null;
+  if (!client) throw new UsageError('--send needs TWILIO_API_KEY + TWILIO_API_SECRET, or TWILIO_AUTH_TOKEN');
+  if (studio.baseUrl) client.studio.baseUrl = studio.baseUrl;
+  return client;
+}
+
+/** @param {any} api @param {Buffer} input @param {Record<string, string | boolean>} o */
+async function map(api, input, o) {
+  const mapper = new api.Mapper(profileFrom(o));
+  try {
+    const studio = mapper.profile.studio;
+    const { result, request } = studio ? mapper.studioRequest(input) : { result: mapper.mapHl7(input), request: null };
+    if (o.json) {
+      printJson({ result, request });
+    } else {
+      process.stdout.write(`${describe(result)}\n`);
+      if (request) {
+        process.stdout.write(`\nPOST ${request.url}\n  To=${request.form.To}  From=${request.form.From}\n  idempotency key ${request.idempotencyKey}\n\n${request.curl}\n`);
+      } else if (result.event) {
+        process.stdout.write('\n(no studio section in the profile: add { "studio": { "flowSid", "from" } } to build the request)\n');
+      }
+    }
+    if (!o.send || !request) return 0;
+    const client = twilioClient(studio);
+    try {
+      const execution = await client.studio.v2.flows(studio.flowSid).executions.create({
+        to: request.form.To,
+        from: request.form.From,
+        parameters: JSON.parse(request.form.Parameters),
+      });
+      process.stdout.write(`\ncreated execution ${execution.sid} (status ${execution.status})\n`);
+      return 0;
+    } catch (e) {
+      const err = /** @type {any} */ (e);
+      const conflicting = err?.details?.conflicting_execution_sid;
+      process.stderr.write(
+        `${JSON.stringify({ twilioError: { status: err?.status, code: err?.code, message: err?.message, conflictingExecutionSid: conflicting } })}\n`,
+      );
+      if (conflicting) {
+        process.stderr.write('the patient has an active execution (reply window up to 120 s): retry after it ends\n');
+      }
+      return 3;
+    }
+  } finally {
+    mapper.free();
+  }
+}
+
+/** @param {any} api @param {Buffer} input @param {Record<string, string | boolean>} o */
+function reply(api, input, o) {
+  if (typeof o.profile !== 'string') throw new UsageError('reply needs --profile');
+  const profile = profileFrom(o);
+  const r = api.parseReply(input);
+  if (o.fhir) {
+    const req = api.replyToFhir(r, profile);
+    if (o.json) printJson({ reply: r, fhir: req });
+    else printJson(req);
+  } else {
+    const srm = api.replyToHl7(r, profile);
+    if (o.json) printJson({ reply: r, hl7: srm });
+    else process.stdout.write(srm.replace(/\r/g, '\n'));
+  }
+  for (const w of r.warnings) process.stderr.write(`warning ${w.code}: ${w.message}\n`);
+  return 0;
+}
 
 /** @param {string} file */
 function readInput(file) {
@@ -41,13 +191,15 @@ function printJson(v) {
 }
 
 /** @param {string[]} argv */
-function main(argv) {
-  const [cmd, file, ...rest] = argv;
+async function main(argv) {
+  const [cmd, ...args] = argv;
   if (!cmd || cmd === '-h' || cmd === '--help') {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (!file || !['parse', 'query', 'ack'].includes(cmd)) {
+  const { o, rest: positional } = options(args);
+  const [file, ...rest] = positional;
+  if (!file || !['parse', 'query', 'ack', 'map', 'reply'].includes(cmd)) {
     process.stderr.write(USAGE);
     return 2;
   }
@@ -60,6 +212,10 @@ function main(argv) {
   }
   const api = loadApi();
   switch (cmd) {
+    case 'map':
+      return map(api, input, o);
+    case 'reply':
+      return reply(api, input, o);
     case 'parse':
       printJson(api.parseHl7(input));
       return 0;
@@ -88,14 +244,20 @@ function main(argv) {
   }
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  const err = /** @type {any} */ (e);
-  if (err && typeof err.code === 'string' && err.name === 'EhrStudioBridgeError') {
-    process.stderr.write(`${JSON.stringify({ error: { code: err.code, message: err.message, position: err.position } })}\n`);
-    process.exitCode = 1;
-  } else {
-    throw e;
-  }
-}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    const err = /** @type {any} */ (e);
+    if (err instanceof UsageError) {
+      process.stderr.write(`ehr-studio-bridge: ${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err && typeof err.code === 'string' && err.name === 'EhrStudioBridgeError') {
+      process.stderr.write(`${JSON.stringify({ error: { code: err.code, message: err.message, position: err.position } })}\n`);
+      process.exitCode = 1;
+    } else {
+      throw e;
+    }
+  },
+);

@@ -636,8 +636,19 @@ impl Profile {
             serde_json::from_value::<crate::reply::ReplyConfig>(r.clone())
                 .map_err(|e| crate::reply::config::config_error(&e).at_pointer("/reply"))?;
         }
-        let p: Profile = serde_json::from_value(merged)
+        // The reply's ARQ id field follows the outbound choice of appointment_id unless the
+        // profile sets reply.hl7.appointmentId itself: the id that comes back is the one we sent.
+        let reply_id_given = merged.pointer("/reply/hl7/appointmentId").is_some();
+        let mut p: Profile = serde_json::from_value(merged)
             .map_err(|e| bad("", &format!("the profile does not match the schema: {e}")))?;
+        if !reply_id_given {
+            if let Some(h) = p.reply.hl7.as_mut() {
+                h.appointment_id = match p.hl7.appointment_id {
+                    AppointmentIdChoice::Filler => crate::reply::config::AppointmentIdField::Filler,
+                    AppointmentIdChoice::Placer => crate::reply::config::AppointmentIdField::Placer,
+                };
+            }
+        }
         p.validate()?;
         Ok(p)
     }
@@ -843,6 +854,20 @@ fn preset_value(name: &str) -> Result<Value> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn reply_arq_field_follows_the_outbound_appointment_id() {
+        use crate::reply::config::AppointmentIdField;
+        let r = r#"{"version":"2.5.1","placerContact":{"id":"S"},"enteredBy":{"id":"S"}}"#;
+        let id = |json: String| Profile::from_json(&json).unwrap().reply.hl7.unwrap().appointment_id;
+        assert_eq!(id(format!(r#"{{"reply":{{"hl7":{r}}}}}"#)), AppointmentIdField::Filler);
+        assert_eq!(
+            id(format!(r#"{{"hl7":{{"appointmentId":"placer"}},"reply":{{"hl7":{r}}}}}"#)),
+            AppointmentIdField::Placer
+        );
+        let explicit = r#"{"reply":{"hl7":{"version":"2.5.1","appointmentId":"both","placerContact":{"id":"S"},"enteredBy":{"id":"S"}}}}"#;
+        assert_eq!(id(explicit.to_owned()), AppointmentIdField::Both);
+    }
 
     #[test]
     fn reply_section_is_validated_with_pointers() {

@@ -1,7 +1,10 @@
 // @ts-check
 // The CLI as installed from the tarball (`npx ehr-studio-bridge …` / node_modules/.bin).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { consumer, ROOT } from './helpers.mjs';
@@ -48,3 +51,96 @@ test('cli: coded errors exit 1 with JSON on stderr, bad usage exits 2', () => {
   assert.equal(cli(['frobnicate', 'x']).status, 2);
   assert.equal(cli(['query', fixture('perf/siu_s12_small.hl7')]).status, 2);
 });
+
+const SAMPLES = path.join(ROOT, 'samples');
+
+test('cli map: dry run prints the values with their sources, the request and curl', () => {
+  const r = cli(['map', path.join(SAMPLES, 'siu_s12_booked.hl7'), '--profile', path.join(SAMPLES, 'profile.json')]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^BOOKED: Studio execution/);
+  assert.match(r.stdout, /appointment_datetime\s+"2026-12-15T10:15:00"\s+<- TQ1-7/);
+  assert.match(r.stdout, /POST https:\/\/studio\.twilio\.com\/v2\/Flows\/FW0{32}\/Executions/);
+  assert.match(r.stdout, /curl -X POST/);
+  const j = cli(['map', path.join(SAMPLES, 'siu_s12_booked.hl7'), '--profile', path.join(SAMPLES, 'profile.json'), '--json']);
+  const out = JSON.parse(j.stdout);
+  assert.equal(out.result.event.patient_phone, '+19715550123');
+  assert.equal(new URLSearchParams(out.request.body).get('To'), '+19715550123');
+});
+
+test('cli map: a skip is reported with its code and exit 0', () => {
+  const r = cli(['map', '-', '--preset', 'generic'], 'MSH|^~\\&|A|B|C|D|20250101||ADT^A08|1|P|2.5.1\rPID|1\r');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^SKIP SKIP_NOT_SCHEDULING_EVENT: /);
+});
+
+test('cli reply: SRM^S04 for the sample cancel body', () => {
+  const r = cli(['reply', path.join(SAMPLES, 'reply_cancel.json'), '--profile', path.join(SAMPLES, 'profile.json')]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0], /\|SRM\^S04\^SRM_S01\|/);
+  assert.match(lines[1], /^ARQ\|APT-104776\|APT-104776\|/);
+  assert.ok(lines.includes('PID|1||880124^^^^MR'), r.stdout);
+});
+
+test('cli map --send: creates the execution through twilio-node (fake Studio server), 409 exits 3', async () => {
+  /** @type {{ method?: string, url?: string, auth?: string, body: string }[]} */
+  const seen = [];
+  let answer = 201;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body });
+      const fixture = answer === 201 ? 'studio-execution-create-201.json' : 'studio-execution-409-conflict.json';
+      const doc = JSON.parse(fs.readFileSync(fixture_(fixture), 'utf8'));
+      res.writeHead(answer, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(doc.response_body ?? doc.body ?? doc));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+  const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-send-'));
+  const profile = JSON.parse(fs.readFileSync(path.join(SAMPLES, 'profile.json'), 'utf8'));
+  profile.studio.baseUrl = `http://127.0.0.1:${port}`;
+  fs.writeFileSync(path.join(dir, 'p.json'), JSON.stringify(profile));
+  const env = {
+    ...process.env,
+    NODE_PATH: path.join(ROOT, 'node_modules'),
+    TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
+    TWILIO_AUTH_TOKEN: 'token-for-tests',
+  };
+  const run = () =>
+    new Promise((resolve) => {
+      const bin = path.join(consumer().dir, 'node_modules', '.bin', 'ehr-studio-bridge');
+      const p = spawn(bin, ['map', path.join(SAMPLES, 'siu_s12_booked.hl7'), '--profile', path.join(dir, 'p.json'), '--send'], { env });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (err += d));
+      p.on('close', (code) => resolve({ code, out, err }));
+    });
+  try {
+    const ok = /** @type {any} */ (await run());
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /created execution FN[0-9a-f]{32}/);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0].method, 'POST');
+    assert.equal(seen[0].url, '/v2/Flows/FW00000000000000000000000000000000/Executions');
+    assert.equal(seen[0].auth, `Basic ${Buffer.from('AC00000000000000000000000000000000:token-for-tests').toString('base64')}`);
+    const form = new URLSearchParams(seen[0].body);
+    assert.equal(form.get('To'), '+19715550123');
+    assert.equal(form.get('From'), '+15035550100');
+    assert.equal(JSON.parse(form.get('Parameters') ?? '{}').appointment_id, 'APT-104776');
+    answer = 409;
+    const conflict = /** @type {any} */ (await run());
+    assert.equal(conflict.code, 3);
+    assert.match(conflict.err, /conflictingExecutionSid":"FN[0-9a-f]{32}"/);
+  } finally {
+    server.close();
+  }
+});
+
+/** @param {string} f */
+function fixture_(f) {
+  return path.join(ROOT, 'tests', 'fixtures', 'twilio', f);
+}
