@@ -859,10 +859,22 @@ mod tests {
     fn reply_arq_field_follows_the_outbound_appointment_id() {
         use crate::reply::config::AppointmentIdField;
         let r = r#"{"version":"2.5.1","placerContact":{"id":"S"},"enteredBy":{"id":"S"}}"#;
-        let id = |json: String| Profile::from_json(&json).unwrap().reply.hl7.unwrap().appointment_id;
-        assert_eq!(id(format!(r#"{{"reply":{{"hl7":{r}}}}}"#)), AppointmentIdField::Filler);
+        let id = |json: String| {
+            Profile::from_json(&json)
+                .unwrap()
+                .reply
+                .hl7
+                .unwrap()
+                .appointment_id
+        };
         assert_eq!(
-            id(format!(r#"{{"hl7":{{"appointmentId":"placer"}},"reply":{{"hl7":{r}}}}}"#)),
+            id(format!(r#"{{"reply":{{"hl7":{r}}}}}"#)),
+            AppointmentIdField::Filler
+        );
+        assert_eq!(
+            id(format!(
+                r#"{{"hl7":{{"appointmentId":"placer"}},"reply":{{"hl7":{r}}}}}"#
+            )),
             AppointmentIdField::Placer
         );
         let explicit = r#"{"reply":{"hl7":{"version":"2.5.1","appointmentId":"both","placerContact":{"id":"S"},"enteredBy":{"id":"S"}}}}"#;

@@ -168,6 +168,18 @@ impl Mapper {
         json_out(&crate::inbound::map_hl7(&bytes, &self.profile).map_err(to_js_error)?)
     }
 
+    /// Map any supported EHR input — detected from its content — to the 14 values or a coded skip.
+    /// This build maps HL7 v2 (text or bytes, MLLP framing allowed); other inputs throw
+    /// `UNKNOWN_INPUT_KIND`.
+    #[wasm_bindgen(unchecked_return_type = "MapResult")]
+    pub fn map(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let bytes = input_bytes(&input)?;
+        json_out(&map_any(&bytes, &self.profile).map_err(to_js_error)?)
+    }
+
     /// Map, then build the Studio request when there is an event: `{ result, request }` where
     /// `request` is `null` for a skip. `studio` defaults to the profile's `studio` section.
     #[wasm_bindgen(js_name = studioRequest, unchecked_return_type = "{ result: MapResult; request: StudioRequest | null }")]
@@ -180,7 +192,7 @@ impl Mapper {
         let cfg = studio_config(studio, &self.profile)?;
         let creds = credentials_in(credentials)?;
         let bytes = input_bytes(&input)?;
-        let result = crate::inbound::map_hl7(&bytes, &self.profile).map_err(to_js_error)?;
+        let result = map_any(&bytes, &self.profile).map_err(to_js_error)?;
         let request = match &result.event {
             Some(e) => Some(build_studio_execution(e, &cfg, creds.as_ref()).map_err(to_js_error)?),
             None => None,
@@ -190,6 +202,23 @@ impl Mapper {
             request,
         })
     }
+}
+
+/// Dispatch on the input's kind.
+fn map_any(bytes: &[u8], profile: &Profile) -> crate::Result<crate::event::MapResult> {
+    let start = bytes
+        .iter()
+        .position(|b| !(b.is_ascii_whitespace() || *b == 0x0B))
+        .unwrap_or(bytes.len());
+    let head = bytes.get(start..).unwrap_or(&[]);
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if head.starts_with(b"MSH") || head.starts_with(b"FHS") || head.starts_with(b"BHS") {
+        return crate::inbound::map_hl7(bytes, profile);
+    }
+    Err(Error::new(
+        ErrorCode::UnknownInputKind,
+        "the input is not an HL7 v2 message (it must start with MSH, FHS or BHS)",
+    ))
 }
 
 #[derive(serde::Serialize)]
