@@ -3,8 +3,16 @@
 # satisfied. Meant for a fresh Debian machine (run as root) that has only Node 20+, npm, Rust stable
 # (rustup) and Python; also fine on a developer machine that already has the tools.
 #
-#   bash scripts/setup.sh
+#   bash scripts/setup.sh                 everything (build + all tests)
+#   bash scripts/setup.sh --no-browser    skip Chromium (enough to build and run the CLI)
 set -euo pipefail
+NO_BROWSER=0
+for a in "$@"; do
+  case "$a" in
+    --no-browser) NO_BROWSER=1 ;;
+    *) echo "setup: unknown option $a" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 t0=$SECONDS
@@ -41,7 +49,9 @@ else
 fi
 
 # 3. Chromium for the browser tests (Debian's; never a downloaded browser build).
-if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+if [ "$NO_BROWSER" = 1 ]; then
+  say "chromium: skipped (--no-browser)"
+elif [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
   say "chromium: present ($(/usr/bin/chromium --version 2>/dev/null || echo '?'))"
 else
   say "apt-get install chromium chromium-driver"
