@@ -461,7 +461,7 @@ fn strip_framing<'b>(bytes: &'b [u8], warnings: &mut Vec<Warning>) -> (usize, &'
         body = rest;
         start += 1;
     }
-    if let Some(end) = body.iter().position(|&b| b == 0x1C) {
+    if let Some(end) = memchr::memchr(0x1C, body) {
         let after = body.get(end + 1..).unwrap_or(&[]);
         if after.iter().any(|b| !b.is_ascii_whitespace()) {
             warnings.push(Warning::new(
