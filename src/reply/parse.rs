@@ -305,9 +305,10 @@ pub fn parse_reply_with(
     };
     // The outbound mapping percent-encoded what the PAM flow cannot carry (`A/1` → `A%2F1`):
     // give the EHR request its own ids back.
+    // A decoded id with control characters was not produced by us: keep such an id as written.
     let decode = |s: String| match crate::studio::sanitize::decode_id(&s) {
-        std::borrow::Cow::Borrowed(_) => s,
-        std::borrow::Cow::Owned(d) => d,
+        std::borrow::Cow::Owned(d) if !d.chars().any(char::is_control) => d,
+        _ => s,
     };
     Ok(Reply {
         event_type,
