@@ -147,7 +147,7 @@ fn parse<'a>(bytes: &'a [u8], max_bytes: usize) -> Result<Message<'a>, JsValue> 
 #[wasm_bindgen(js_name = parseHl7, unchecked_return_type = "Hl7Tree")]
 pub fn parse_hl7(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "ParseHl7Options")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "ParseHl7Options")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let opts: ParseOpts = json_in(&options.unwrap_or(JsValue::UNDEFINED), "options")?;
     let mode = match opts.offsets.as_deref() {
@@ -348,7 +348,7 @@ struct SplitOpts {
 #[wasm_bindgen(js_name = mllpSplit, unchecked_return_type = "MllpSplit")]
 pub fn mllp_split(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "{ final?: boolean }")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "{ final?: boolean }")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let o: SplitOpts = json_in(&options.unwrap_or(JsValue::UNDEFINED), "options")?;
     let bytes = input_bytes(&input)?;

@@ -102,6 +102,14 @@ export interface StudioRequest {
   idempotencyKey: string;
 }
 
+/** `Mapper.execution`: only what a host needs to send (no provenance, no curl). */
+export interface Execution {
+  request: { url: string; headers: StudioRequest["headers"]; body: string; idempotencyKey: string } | null;
+  skip: Skip | null;
+  /** Warning codes (call `studioRequest` or `map` for the messages and positions). */
+  warnings: string[];
+}
+
 /** A preset profile shipped for a sender in the corpus. */
 export interface PresetInfo { name: string; description: string; profile: Profile }
 "#;
@@ -145,7 +153,9 @@ impl Mapper {
     /// generic profile.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "Profile | string")] profile: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "Profile | string")] profile: Option<
+            JsValue,
+        >,
     ) -> Result<Mapper, JsValue> {
         Ok(Mapper {
             profile: profile_in(&profile.unwrap_or(JsValue::UNDEFINED))?,
@@ -180,14 +190,46 @@ impl Mapper {
         json_out(&map_any(&bytes, &self.profile).map_err(to_js_error)?)
     }
 
+    /// The hot path for hosts that only send: map and build the request, and return just what is
+    /// needed to send it — `{ request: {url, headers, body, idempotencyKey} | null, skip, warnings }`
+    /// with warning codes only (no provenance, no curl). Use `studioRequest` for previews and logs.
+    #[wasm_bindgen(unchecked_return_type = "Execution")]
+    pub fn execution(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Credentials")] credentials: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let cfg = studio_config(None, &self.profile)?;
+        let creds = credentials_in(credentials)?;
+        let bytes = input_bytes(&input)?;
+        let result = map_any(&bytes, &self.profile).map_err(to_js_error)?;
+        let request = match &result.event {
+            Some(e) => {
+                let r = build_studio_execution(e, &cfg, creds.as_ref()).map_err(to_js_error)?;
+                Some(LeanRequest {
+                    url: r.url,
+                    headers: r.headers,
+                    body: r.body,
+                    idempotency_key: r.idempotency_key,
+                })
+            }
+            None => None,
+        };
+        json_out(&Execution {
+            request,
+            skip: result.skip.as_ref(),
+            warnings: result.warnings.iter().map(|w| w.code).collect(),
+        })
+    }
+
     /// Map, then build the Studio request when there is an event: `{ result, request }` where
     /// `request` is `null` for a skip. `studio` defaults to the profile's `studio` section.
     #[wasm_bindgen(js_name = studioRequest, unchecked_return_type = "{ result: MapResult; request: StudioRequest | null }")]
     pub fn studio_request(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "StudioConfig")] studio: Option<JsValue>,
-        #[wasm_bindgen(unchecked_param_type = "Credentials")] credentials: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "StudioConfig")] studio: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "Credentials")] credentials: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let cfg = studio_config(studio, &self.profile)?;
         let creds = credentials_in(credentials)?;
@@ -202,6 +244,22 @@ impl Mapper {
             request,
         })
     }
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LeanRequest {
+    url: String,
+    headers: crate::studio::Headers,
+    body: String,
+    idempotency_key: String,
+}
+
+#[derive(serde::Serialize)]
+struct Execution<'a> {
+    request: Option<LeanRequest>,
+    skip: Option<&'a crate::event::Skip>,
+    warnings: Vec<&'static str>,
 }
 
 /// Dispatch on the input's kind.
@@ -261,7 +319,7 @@ fn credentials_in(v: Option<JsValue>) -> Result<Option<Credentials>, JsValue> {
 #[wasm_bindgen(js_name = mapHl7, unchecked_return_type = "MapResult")]
 pub fn map_hl7(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Profile | string")] profile: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "Profile | string")] profile: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let profile = profile_in(&profile.unwrap_or(JsValue::UNDEFINED))?;
     let bytes = input_bytes(&input)?;
@@ -275,7 +333,7 @@ pub fn map_hl7(
 pub fn build_studio_execution_js(
     #[wasm_bindgen(unchecked_param_type = "TableB")] event: JsValue,
     #[wasm_bindgen(unchecked_param_type = "StudioConfig")] studio: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Credentials")] credentials: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "Credentials")] credentials: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let event: AppointmentEvent = json_in(&event, "event")?;
     let cfg: StudioConfig = json_in(&studio, "studio")?;

@@ -163,7 +163,9 @@ fn reply_in(v: &JsValue) -> Result<Reply, JsValue> {
 #[wasm_bindgen(js_name = parseReply, unchecked_return_type = "Reply")]
 pub fn parse_reply(
     #[wasm_bindgen(unchecked_param_type = "Input")] body: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "{ contentType?: string; profile?: Profile | string }")]
+    #[wasm_bindgen(
+        unchecked_optional_param_type = "{ contentType?: string; profile?: Profile | string }"
+    )]
     options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let options = options.unwrap_or(JsValue::UNDEFINED);
@@ -281,7 +283,7 @@ fn bad(msg: &str) -> JsValue {
 pub fn reply_to_hl7(
     #[wasm_bindgen(unchecked_param_type = "Reply")] reply: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Profile | string")] profile: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "{ controlId?: string; timestamp?: string }")]
+    #[wasm_bindgen(unchecked_optional_param_type = "{ controlId?: string; timestamp?: string }")]
     options: Option<JsValue>,
 ) -> Result<String, JsValue> {
     #[derive(serde::Deserialize, Default)]
@@ -310,7 +312,7 @@ pub fn reply_to_hl7(
 pub fn reply_to_fhir(
     #[wasm_bindgen(unchecked_param_type = "Reply")] reply: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Profile | string")] profile: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "unknown")] current: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "unknown")] current: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let reply = reply_in(&reply)?;
     let cfg = reply_config(Some(profile))?;
@@ -363,7 +365,7 @@ pub fn parse_ehr_response(
 #[wasm_bindgen(js_name = patchStudioFlow, unchecked_return_type = "FlowPatchResult")]
 pub fn patch_studio_flow(
     #[wasm_bindgen(unchecked_param_type = "string | object")] flow: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "FlowPatchOptions")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "FlowPatchOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let opts: reply::FlowPatchOptions = json_in(&options.unwrap_or(JsValue::UNDEFINED), "options")?;
     let text = match flow.as_string() {

@@ -313,6 +313,30 @@ cases.push(
     },
   },
   {
+    name: 'Mapper.execution: the lean send path agrees with studioRequest',
+    run: (api) => {
+      const m = new api.Mapper(PROFILE);
+      const full = m.studioRequest(SIU_NY);
+      const lean = m.execution(SIU_NY);
+      const skip = m.execution('MSH|^~\\&|A|B|C|D|20250101||ADT^A08|1|P|2.5.1\r');
+      m.free();
+      return {
+        keys: Object.keys(lean.request).sort(),
+        sameBody: lean.request.body === full.request.body,
+        sameKey: lean.request.idempotencyKey === full.result.idempotencyKey,
+        warnings: lean.warnings.join() === full.result.warnings.map((/** @type {any} */ w) => w.code).join(),
+        skip: [skip.request, skip.skip.code],
+      };
+    },
+    expected: {
+      keys: ['body', 'headers', 'idempotencyKey', 'url'],
+      sameBody: true,
+      sameKey: true,
+      warnings: true,
+      skip: [null, 'SKIP_NOT_SCHEDULING_EVENT'],
+    },
+  },
+  {
     name: 'validateProfile: unknown key → PROFILE_UNKNOWN_KEY with a JSON pointer',
     run: (api) => api.validateProfile({ sender: { timezone: 'UTC' } }),
     throws: { instanceofError: true, code: 'PROFILE_UNKNOWN_KEY', position: { pointer: '/sender/timezone' } },

@@ -29,3 +29,35 @@ export function describe(e: unknown): string | undefined {
 }
 
 export const fns: Array<() => unknown> = [bridge.version, bridge.errorCodes];
+
+// ---- HL7, mapping, replies ---------------------------------------------------------------------
+import { Mapper, buildAck, mapHl7, parseHl7, parseReply, queryHl7, replyToFhir, replyToHl7, verifyTwilioSignature } from 'ehr-studio-bridge';
+import type { Execution, FhirRequest, Hl7Tree, Hl7Value, MapResult, Profile, Reply, StudioRequest, TableB, Verdict } from 'ehr-studio-bridge';
+
+export const tree: Hl7Tree = parseHl7(text, { offsets: 'utf16' });
+export const one: Hl7Value | null = queryHl7(text, 'PID-5.1');
+export const many: (Hl7Value | null)[] = queryHl7(text, ['PID-5.1', 'SCH-11.4']);
+// @ts-expect-error offsets is "utf16" | "bytes"
+parseHl7(text, { offsets: 'chars' });
+export const ackText: string | null = buildAck(text, { code: 'accept' }).message;
+// @ts-expect-error code is accept | error | reject
+buildAck(text, { code: 'AA' });
+
+export const profile: Profile = { sender: { timeZone: 'America/New_York', ambiguousTime: 'earlier' }, sanitize: 'strict' };
+// @ts-expect-error sanitize is repair | strict
+export const badProfile: Profile = { sanitize: 'lenient' };
+export const mapped: MapResult = mapHl7(bytes, profile);
+export const values: TableB | null = mapped.event;
+export const skipCode: string | undefined = mapped.skip?.code;
+{
+  using mapper = new Mapper(profile);
+  const r: { result: MapResult; request: StudioRequest | null } = mapper.studioRequest(text, { flowSid: 'FW…', from: '+1' });
+  const lean: Execution = mapper.execution(text);
+  void r;
+  void lean;
+}
+
+export const reply: Reply = parseReply('{}', { contentType: 'application/json' });
+export const srm: string = replyToHl7(reply, profile, { controlId: 'C1' });
+export const fhir: FhirRequest = replyToFhir(reply, profile);
+export const verdict: Verdict = verifyTwilioSignature({ authToken: 't', url: 'https://x', body: new Uint8Array() });
