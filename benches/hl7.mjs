@@ -61,9 +61,11 @@ const siu = fs
   .map((f) => fs.readFileSync(path.join(corpusDir, f), 'utf8'))
   .filter((t) => t.startsWith('MSH') && /^MSH.{5}(?:[^\r\n]*?\|){7}SIU/.test(t));
 
+const veryLong = fs.readFileSync(path.join(corpusDir, 'synthetic', 'syn_siu_s12_very_long.hl7'), 'utf8');
 const inputs = [
   ['siu_s12_small.hl7 (1,958 B)', [perf('siu_s12_small.hl7')]],
   ['siu_s12_large.hl7 (19,930 B)', [perf('siu_s12_large.hl7')]],
+  [`syn_siu_s12_very_long.hl7 (${veryLong.length.toLocaleString('en-US')} B)`, [veryLong]],
   [`corpus SIU messages (${siu.length}, mean)`, siu],
 ];
 

@@ -17,8 +17,13 @@ fn time(label: &str, n: u32, mut f: impl FnMut()) {
 }
 
 fn main() {
-    for file in ["siu_s12_small.hl7", "siu_s12_large.hl7"] {
-        let bytes = std::fs::read(format!("tests/fixtures/perf/{file}")).expect("perf fixture");
+    for file in [
+        "perf/siu_s12_small.hl7",
+        "perf/siu_s12_large.hl7",
+        "corpus/synthetic/syn_siu_s12_very_long.hl7",
+    ] {
+        let bytes = std::fs::read(format!("tests/fixtures/{file}")).expect("fixture");
+        let file = file.rsplit('/').next().unwrap_or(file);
         time(&format!("{file}: parse"), 20_000, || {
             std::hint::black_box(Message::parse(&bytes).ok());
         });
@@ -31,11 +36,15 @@ fn main() {
                 std::hint::black_box(m.get(p).map(|e| e.decoded()));
             }
         });
-        time(&format!("{file}: tree + JSON"), 2_000, || {
-            let m = Message::parse(&bytes).expect("parse");
-            std::hint::black_box(
-                serde_json::to_string(&tree::build(&m, tree::Offsets::Utf16)).ok(),
-            );
-        });
+        time(
+            &format!("{file}: tree + JSON"),
+            if bytes.len() > 100_000 { 50 } else { 2_000 },
+            || {
+                let m = Message::parse(&bytes).expect("parse");
+                std::hint::black_box(
+                    serde_json::to_string(&tree::build(&m, tree::Offsets::Utf16)).ok(),
+                );
+            },
+        );
     }
 }
