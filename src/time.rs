@@ -1,4 +1,4 @@
-//! Time zones (IANA, DST-aware via `chrono-tz`) and the two formats the PAM flow needs:
+//! Time zones (IANA names, DST-aware) and the two formats the PAM flow needs:
 //! `YYYY-MM-DDTHH:mm:ss` local wall time and `±HHMM` offsets, plus `YYYY-MM-DDTHH:mm:ssZ` UTC.
 //!
 //! Local times that do not exist (spring-forward gap) or exist twice (fall-back overlap) are
@@ -8,10 +8,229 @@
 //!   a clock that "springs forward" shows;
 //! * **overlap**: the earlier instant (the first 01:30, still on summer time) by default, or the later
 //!   one when the profile says so.
+//!
+//! # Zone data
+//!
+//! Offsets come from a compact table generated from `chrono-tz` (IANA tzdb, see [`tzdb_version`])
+//! by `cargo run --release --example gen_tzdata` into `src/time/tzdata.rs` (≈ 25 KB of static
+//! integers, ≈ 29 KB of shipped wasm, instead of chrono-tz's ≈ 850 KB; chrono-tz is only a
+//! dev-dependency). It has every name chrono-tz knows (canonical zones and links such as
+//! `US/Eastern`, `Asia/Calcutta`, `UTC`, `Etc/GMT+5`) and reproduces chrono-tz's offset **to the
+//! second for every instant from 2000-01-01T00:00Z on** (checked for every name by
+//! `tests/tzdata.rs`), including its horizon: chrono-tz has no transition after 2099, so a zone's
+//! offset after its last 2099 transition stays in force for later years.
+//!
+//! **Before 2000** a zone keeps the offset it had on 2000-01-01T00:00Z: this is the only
+//! difference from chrono-tz (e.g. New York in July 1999 gets −0500, not −0400). The callers
+//! convert appointment start times and message/event times, which are current; an older HL7 time
+//! still maps, with that offset.
+//!
+//! Format: each name maps to an offset history; a history is a list of explicit transitions
+//! (`u32`: minutes since 2000 << 6 | offset index), optionally followed by a yearly pair of rules
+//! ("first Sunday on or after 8 March, 07:00 UTC", "last Sunday of October, 01:00 UTC") for the
+//! years where the zone has settled into one, like the footer of a TZif file. Names are looked
+//! up by binary search, **case-sensitively** like the tz database and chrono-tz
+//! (`america/new_york` is not a zone).
 
-use chrono::{Duration, NaiveDateTime, Offset, TimeZone};
-use chrono_tz::Tz;
-use std::fmt::Write as _;
+use chrono::{Duration, NaiveDateTime};
+use std::fmt::{self, Write as _};
+use std::str::FromStr;
+
+#[rustfmt::skip]
+mod tzdata;
+
+/// An IANA time zone (canonical name or link), e.g. `America/New_York` or `US/Eastern`.
+///
+/// A small `Copy` handle into the built-in zone table. Get one with [`parse_zone`] or
+/// `"America/New_York".parse::<Zone>()`.
+///
+/// ```
+/// use ehr_studio_bridge::time::Zone;
+/// let z: Zone = "US/Eastern".parse().unwrap();
+/// assert_eq!(z.name(), "US/Eastern");
+/// assert!("us/eastern".parse::<Zone>().is_err());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Zone(u16);
+
+/// The zone type under its former (chrono-tz) name.
+pub type Tz = Zone;
+
+/// `"…".parse::<Zone>()` failed: not a zone name (names are case-sensitive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownZone;
+
+impl fmt::Display for UnknownZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not an IANA time zone name")
+    }
+}
+
+impl std::error::Error for UnknownZone {}
+
+impl Zone {
+    /// The name this zone was parsed from (links keep their own name: `Asia/Calcutta`).
+    pub fn name(self) -> &'static str {
+        name_at(usize::from(self.0)).unwrap_or("")
+    }
+
+    /// Offset east of UTC, in minutes, at a UTC instant.
+    pub fn offset_minutes_at(self, utc: NaiveDateTime) -> i32 {
+        offset_at(self, utc.and_utc().timestamp())
+    }
+}
+
+impl FromStr for Zone {
+    type Err = UnknownZone;
+    fn from_str(s: &str) -> Result<Self, UnknownZone> {
+        parse_zone(s).ok_or(UnknownZone)
+    }
+}
+
+impl fmt::Display for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Debug for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Zone({})", self.name())
+    }
+}
+
+/// Every zone name the table knows, sorted by bytes (canonical zones and links).
+pub fn zone_names() -> impl Iterator<Item = &'static str> {
+    (0..tzdata::NAME_END.len()).filter_map(name_at)
+}
+
+/// The IANA tz database release the zone table was generated from (e.g. `2025b`).
+pub fn tzdb_version() -> &'static str {
+    tzdata::TZDB_VERSION
+}
+
+// ---- the table (types used by the generated `tzdata.rs`) ----
+
+/// A yearly transition: on the first `weekday` (0 = Monday) on or after `day` of `month`
+/// (`day == 0`: the last `weekday` of the month), `minutes` after 00:00 UTC of that date, to
+/// `OFFSETS[offset]`.
+#[derive(Clone, Copy)]
+struct Rule {
+    month: u8,
+    day: u8,
+    weekday: u8,
+    minutes: i16,
+    offset: u8,
+}
+
+/// Years `2000 + from ..= 2000 + to`: `first` then `second` each year; `second`'s offset is in
+/// force on 1 January of each of those years and after the last one.
+#[derive(Clone, Copy)]
+struct Tail {
+    from: u8,
+    to: u8,
+    first: Rule,
+    second: Rule,
+}
+
+/// `TRANS[start..end]`, then `TAILS[tail]` when it exists.
+#[derive(Clone, Copy)]
+struct Hist {
+    start: u16,
+    end: u16,
+    tail: u8,
+}
+
+/// 2000-01-01T00:00:00Z, Unix seconds.
+const ORIGIN: i64 = 946_684_800;
+
+fn name_at(i: usize) -> Option<&'static str> {
+    let end = usize::from(*tzdata::NAME_END.get(i)?);
+    let start = match i.checked_sub(1) {
+        Some(p) => usize::from(*tzdata::NAME_END.get(p)?),
+        None => 0,
+    };
+    tzdata::NAMES.get(start..end)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+/// The year of a day number (inverse of [`days_from_civil`], year only).
+fn year_from_days(z: i64) -> i64 {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    yoe + era * 400 + i64::from(mp >= 10)
+}
+
+fn is_leap(y: i64) -> bool {
+    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+}
+
+impl Rule {
+    /// The transition instant (Unix seconds) in year `y`.
+    fn at(self, y: i64) -> i64 {
+        let m = u32::from(self.month);
+        let first = days_from_civil(y, m, 1);
+        let wd1 = (first + 3).rem_euclid(7); // weekday of the 1st, 0 = Monday
+        let target = i64::from(self.weekday);
+        // Zero-based day of the month.
+        let day0 = if self.day == 0 {
+            let len: i64 = match m {
+                2 if is_leap(y) => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            (len - 1) - (wd1 + len - 1 - target).rem_euclid(7)
+        } else {
+            let d0 = i64::from(self.day) - 1;
+            d0 + (target - wd1 - d0).rem_euclid(7)
+        };
+        (first + day0) * 86_400 + i64::from(self.minutes) * 60
+    }
+}
+
+fn offset_index(zone: Zone, t: i64) -> Option<u8> {
+    let hist = tzdata::HISTS.get(usize::from(*tzdata::NAME_HIST.get(usize::from(zone.0))?))?;
+    if let Some(tail) = tzdata::TAILS.get(usize::from(hist.tail)) {
+        let y = year_from_days(t.div_euclid(86_400));
+        if y >= 2000 + i64::from(tail.from) {
+            if y > 2000 + i64::from(tail.to) || t < tail.first.at(y) {
+                return Some(tail.second.offset);
+            }
+            let r = if t < tail.second.at(y) {
+                tail.first
+            } else {
+                tail.second
+            };
+            return Some(r.offset);
+        }
+    }
+    let list = tzdata::TRANS.get(usize::from(hist.start)..usize::from(hist.end))?;
+    let m = (t - ORIGIN).div_euclid(60);
+    let i = list.partition_point(|&e| i64::from(e >> 6) <= m);
+    let e = list.get(i.saturating_sub(1))?;
+    Some((e & 63) as u8)
+}
+
+/// Offset east of UTC in minutes at a UTC instant (Unix seconds).
+fn offset_at(zone: Zone, t: i64) -> i32 {
+    offset_index(zone, t)
+        .and_then(|i| tzdata::OFFSETS.get(usize::from(i)))
+        .map_or(0, |&m| i32::from(m))
+}
 
 /// Which instant to use for a local time that occurs twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -48,13 +267,24 @@ pub struct Resolved {
     pub resolution: Resolution,
 }
 
-/// Parse an IANA zone name (`America/New_York`). Case-sensitive like the tz database.
+/// Parse an IANA zone name (`America/New_York`, or a link such as `US/Eastern`). Case-sensitive
+/// like the tz database.
 pub fn parse_zone(name: &str) -> Option<Tz> {
-    name.parse::<Tz>().ok()
+    let n = tzdata::NAME_END.len();
+    let (mut lo, mut hi) = (0usize, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match name_at(mid)?.as_bytes().cmp(name.as_bytes()) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return u16::try_from(mid).ok().map(Zone),
+        }
+    }
+    None
 }
 
 fn offset_minutes_at_utc(tz: Tz, utc: NaiveDateTime) -> i32 {
-    tz.offset_from_utc_datetime(&utc).fix().local_minus_utc() / 60
+    tz.offset_minutes_at(utc)
 }
 
 /// Resolve a wall-clock time in `tz` (see the module docs for gaps and overlaps).
@@ -62,7 +292,8 @@ fn offset_minutes_at_utc(tz: Tz, utc: NaiveDateTime) -> i32 {
 /// ```
 /// use ehr_studio_bridge::time::{resolve_local, Resolution, AmbiguousPolicy};
 /// use chrono::NaiveDate;
-/// let ny = "America/New_York".parse().unwrap();
+/// use ehr_studio_bridge::time::parse_zone;
+/// let ny = parse_zone("America/New_York").unwrap();
 /// let t = NaiveDate::from_ymd_opt(2024, 3, 10).unwrap().and_hms_opt(2, 30, 0).unwrap();
 /// let r = resolve_local(ny, t, AmbiguousPolicy::Earlier).unwrap();
 /// assert_eq!(r.resolution, Resolution::Gap(60));
@@ -70,36 +301,35 @@ fn offset_minutes_at_utc(tz: Tz, utc: NaiveDateTime) -> i32 {
 /// assert_eq!(r.offset_minutes, -240);
 /// ```
 pub fn resolve_local(tz: Tz, local: NaiveDateTime, policy: AmbiguousPolicy) -> Option<Resolved> {
-    use chrono::LocalResult;
-    match tz.from_local_datetime(&local) {
-        LocalResult::Single(dt) => {
-            let off = dt.offset().fix().local_minus_utc() / 60;
-            Some(Resolved {
-                local,
-                utc: dt.naive_utc(),
-                offset_minutes: off,
-                resolution: Resolution::Exact,
-            })
-        }
-        LocalResult::Ambiguous(a, b) => {
-            let (ea, eb) = if a.naive_utc() <= b.naive_utc() {
-                (a, b)
-            } else {
-                (b, a)
+    // Transitions are more than two days apart (asserted by the generator) and offsets are within
+    // ±1 day, so the offsets in force a day before and a day after (reading the wall time as UTC)
+    // are the only candidates: each is valid if the instant it gives has that offset.
+    let l = local.and_utc().timestamp();
+    let before = offset_at(tz, l - 86_400);
+    let after = offset_at(tz, l + 86_400);
+    let valid = |o: i32| offset_at(tz, l - i64::from(o) * 60) == o;
+    let at = |o: i32, resolution| {
+        Some(Resolved {
+            local,
+            utc: local.checked_sub_signed(Duration::minutes(i64::from(o)))?,
+            offset_minutes: o,
+            resolution,
+        })
+    };
+    match (valid(before), before != after && valid(after)) {
+        // Both valid: an overlap. The larger offset is the earlier instant.
+        (true, true) => {
+            let (early, late) = (before.max(after), before.min(after));
+            let o = match policy {
+                AmbiguousPolicy::Earlier => early,
+                AmbiguousPolicy::Later => late,
             };
-            let dt = match policy {
-                AmbiguousPolicy::Earlier => ea,
-                AmbiguousPolicy::Later => eb,
-            };
-            Some(Resolved {
-                local,
-                utc: dt.naive_utc(),
-                offset_minutes: dt.offset().fix().local_minus_utc() / 60,
-                resolution: Resolution::Ambiguous(policy),
-            })
+            at(o, Resolution::Ambiguous(policy))
         }
-        LocalResult::None => {
-            // Read with the offset in force a day earlier (before the transition).
+        (true, false) => at(before, Resolution::Exact),
+        (false, true) => at(after, Resolution::Exact),
+        (false, false) => {
+            // A gap: read with the offset in force a day earlier (before the transition).
             let probe = local.checked_sub_signed(Duration::days(1))?;
             let before = offset_minutes_at_utc(tz, probe);
             let utc = local.checked_sub_signed(Duration::minutes(i64::from(before)))?;
@@ -251,5 +481,54 @@ mod tests {
     fn unknown_zone() {
         assert!(parse_zone("Mars/Olympus").is_none());
         assert!(parse_zone("Europe/Paris").is_some());
+        assert!(parse_zone("europe/paris").is_none());
+        assert_eq!("Nowhere".parse::<Zone>(), Err(UnknownZone));
+    }
+
+    #[test]
+    fn zone_handle() {
+        let z = parse_zone("Asia/Calcutta").unwrap();
+        assert_eq!(z.name(), "Asia/Calcutta");
+        assert_eq!(z.to_string(), "Asia/Calcutta");
+        assert_eq!(format!("{z:?}"), "Zone(Asia/Calcutta)");
+        assert_ne!(z, parse_zone("Asia/Kolkata").unwrap());
+        assert_eq!(z.offset_minutes_at(t(2024, 1, 1, 0, 0)), 330);
+        let names: Vec<&str> = zone_names().collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+        for n in [
+            "UTC",
+            "Etc/GMT+5",
+            "US/Eastern",
+            "America/Sao_Paulo",
+            "Pacific/Chatham",
+        ] {
+            assert_eq!(parse_zone(n).map(Zone::name), Some(n));
+        }
+        assert_eq!(
+            parse_zone("Etc/GMT+5")
+                .unwrap()
+                .offset_minutes_at(t(2030, 6, 1, 0, 0)),
+            -300
+        );
+        assert!(!tzdb_version().is_empty());
+    }
+
+    #[test]
+    fn rule_dates() {
+        // Second Sunday of March 2024 (10th), 07:00 UTC; last Sunday of October 2024 (27th).
+        let r = |month, day, minutes| Rule {
+            month,
+            day,
+            weekday: 6,
+            minutes,
+            offset: 0,
+        };
+        assert_eq!(r(3, 8, 420).at(2024), 1_710_054_000);
+        assert_eq!(r(10, 0, 60).at(2024), 1_729_990_800);
+        // Last Sunday of February in a leap year whose 29th is a Sunday (2032).
+        assert_eq!(r(2, 0, 0).at(2032), days_from_civil(2032, 2, 29) * 86_400);
+        assert_eq!(year_from_days(days_from_civil(2099, 12, 31)), 2099);
+        assert_eq!(year_from_days(days_from_civil(2100, 1, 1)), 2100);
+        assert_eq!(year_from_days(-1), 1969);
     }
 }

@@ -43,8 +43,8 @@ use crate::hl7::{mllp, Delimiters, Level, Message, Path};
 use crate::phone::{self, LineKind, Note, PhoneNumber};
 use crate::profile::{AppointmentIdChoice, CallbackFormat, Profile, SanitizeMode, WhenMissing};
 use crate::studio::sanitize::sanitize_event;
+use crate::time::Tz;
 use crate::time::{self, AmbiguousPolicy, Resolution};
-use chrono_tz::Tz;
 use std::borrow::Cow;
 
 /// Map one HL7 v2 message (raw bytes: MLLP framing, charsets and line endings are handled by the
