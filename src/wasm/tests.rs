@@ -206,3 +206,70 @@ fn typescript_declarations_match_rust_types() {
         );
     }
 }
+
+// ---- the exports, called through their JS-facing signatures ------------------------------------
+
+const SIU: &str = "MSH|^~\\&|EHR|C|BR|T|20250305143012||SIU^S12^SIU_S12|M1|P|2.5.1\rSCH|PL1|FL1|||||||||^^^20250310083000\rPID|1||MRN1^^^H^MR||DOE^ZOË||||||||^PRN^CP^^1^617^5550142\rAIL|1||^^^^^^^^Clinic\r";
+
+fn profile() -> JsValue {
+    js_sys::JSON::parse(
+        r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"},
+            "studio":{"flowSid":"FW0123456789abcdef0123456789abcdef","from":"+15017122661"},
+            "reply":{"hl7":{"version":"2.5.1","placerContact":{"id":"S"},"enteredBy":{"id":"S"}}}}"#,
+    )
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn hl7_exports_accept_strings_and_bytes_alike() {
+    let s = super::hl7::parse_hl7(JsValue::from_str(SIU), None).unwrap();
+    let b = super::hl7::parse_hl7(u8array(SIU.as_bytes()).into(), None).unwrap();
+    assert_eq!(
+        js_sys::JSON::stringify(&s).unwrap(),
+        js_sys::JSON::stringify(&b).unwrap()
+    );
+    let v = super::hl7::query_hl7(JsValue::from_str(SIU), JsValue::from_str("PID-5.2")).unwrap();
+    assert_eq!(get(&v, "value"), "ZOË");
+    let err = super::hl7::query_hl7(JsValue::from_str(SIU), JsValue::from_str("PID-")).unwrap_err();
+    assert!(err.is_instance_of::<js_sys::Error>());
+    assert_eq!(get(&err, "code"), "HL7_BAD_PATH");
+}
+
+#[wasm_bindgen_test]
+fn mapper_maps_and_builds_the_request() {
+    let m = super::map::Mapper::new(Some(profile())).unwrap();
+    let out = m
+        .studio_request(JsValue::from_str(SIU), None, None)
+        .unwrap();
+    let result = get(&out, "result");
+    let event = get(&result, "event");
+    assert_eq!(get(&event, "patient_phone"), "+16175550142");
+    assert_eq!(get(&event, "appointment_timezone"), "-0400");
+    let request = get(&out, "request");
+    assert!(get(&request, "url")
+        .as_string()
+        .unwrap()
+        .ends_with("/Executions"));
+    let lean = m.execution(JsValue::from_str(SIU), None).unwrap();
+    assert_eq!(get(&get(&lean, "request"), "body"), get(&request, "body"));
+    let err = super::map::Mapper::new(Some(JsValue::from_str(
+        r#"{"sender":{"timeZone":"Mars/Olympus"}}"#,
+    )))
+    .err()
+    .unwrap();
+    assert_eq!(get(&err, "code"), "PROFILE_BAD_TIMEZONE");
+    assert_eq!(get(&get(&err, "position"), "pointer"), "/sender/timeZone");
+}
+
+#[wasm_bindgen_test]
+fn reply_exports_round_trip() {
+    let body = "{\n\"flow_sid\": \"FW0123456789abcdef0123456789abcdef\",\n\"event_type\": \"Confirm\",\n\"appointment_id\": \"FL1\",\n\"provider_id\": \"\",\n\"patient_id\": \"MRN1\"\n}";
+    let reply = super::reply::parse_reply(u8array(body.as_bytes()).into(), None).unwrap();
+    assert_eq!(get(&reply, "eventType"), "CONFIRM");
+    let opts =
+        js_sys::JSON::parse(r#"{"controlId":"C1","timestamp":"20250101000000+0000"}"#).unwrap();
+    let srm = super::reply::reply_to_hl7(reply, profile(), Some(opts)).unwrap();
+    assert!(srm.contains("|SRM^S03^SRM_S01|C1|"), "{srm}");
+    let bad = super::reply::parse_reply(JsValue::from_str("{}"), None).unwrap_err();
+    assert_eq!(get(&bad, "code"), "REPLY_MISSING_FIELD");
+}
