@@ -7,7 +7,7 @@ target=${1:?target name, e.g. hl7_parse}
 secs=${2:-300}
 mkdir -p "fuzz/corpus/$target"
 case "$target" in
-  hl7_*) find tests/fixtures/corpus -name '*.hl7' -size -20k -exec cp {} "fuzz/corpus/$target/" \; ;;
+  hl7_*|map_hl7) find tests/fixtures/corpus -name '*.hl7' -size -20k -exec cp {} "fuzz/corpus/$target/" \; ;;
   *json*|*fhir*|*redox*|*reply*) find tests/fixtures/fhir tests/fixtures/redox tests/fixtures/twilio -name '*.json' -size -20k -exec cp {} "fuzz/corpus/$target/" \; ;;
 esac
 cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- -max_total_time="$secs" -print_final_stats=1

@@ -80,3 +80,43 @@ pub fn hl7_everything(data: &[u8]) {
         }
     }
 }
+
+/// SIU → Studio: map with a few profiles (generic, strict, a preset with filters) and build the
+/// request whenever there is an event. Invariants: an event always builds a request, carries all
+/// 14 keys and passes the PAM validator; a skip never carries an event.
+pub fn map_everything(data: &[u8]) {
+    use crate::profile::Profile;
+    use crate::studio::{build_studio_execution, params, StudioConfig};
+    let profiles = [
+        Ok(Profile::default()),
+        Profile::from_json(
+            r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"},"sanitize":"strict"}"#,
+        ),
+        Profile::from_json(
+            r#"{"preset":"athenahealth","sender":{"timeZone":"Europe/Paris","defaultCountry":"FR"},
+                "filters":{"smsConsent":{"path":"PD1-12","values":["Y"],"whenMissing":"send"},"facility":{"deny":["X"]}},
+                "phones":{"allowWork":true,"allowLandline":true}}"#,
+        ),
+    ];
+    let cfg = StudioConfig::new("FW0123456789abcdef0123456789abcdef", "+15017122661");
+    for p in profiles.iter().flatten() {
+        let Ok(r) = crate::inbound::map_hl7(data, p) else {
+            continue;
+        };
+        match (&r.event, &r.skip) {
+            (Some(e), None) => {
+                assert!(
+                    params::validate(e).is_empty(),
+                    "an event the PAM validator rejects"
+                );
+                if let Err(err) = build_studio_execution(e, &cfg, None) {
+                    panic!("an event that cannot be sent: {err}");
+                }
+                assert!(r.idempotency_key.is_some());
+            }
+            (None, Some(_)) => assert!(r.idempotency_key.is_none()),
+            _ => panic!("exactly one of event and skip"),
+        }
+        let _ = serde_json::to_string(&r);
+    }
+}

@@ -609,7 +609,8 @@ fn finish_national(
     } else {
         digits
     };
-    if nsn.len() < 4 {
+    // E.164 numbers Twilio accepts have 8 to 15 digits (see `studio::is_e164`).
+    if nsn.len() < 4 || nsn.len() + cc.len() < 8 {
         return Err(PhoneError::TooShort);
     }
     if nsn.len() + cc.len() > 15 {

@@ -75,8 +75,11 @@ fn hl7_entry_point_survives_corpus_and_mutations() {
     let mut runs = 0;
     for s in &seeds {
         fuzz_entry::hl7_everything(s);
+        fuzz_entry::map_everything(s);
         for _ in 0..60 {
-            fuzz_entry::hl7_everything(&mutate(&mut rng, s));
+            let m = mutate(&mut rng, s);
+            fuzz_entry::hl7_everything(&m);
+            fuzz_entry::map_everything(&m);
             runs += 1;
         }
     }
