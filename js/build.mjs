@@ -173,8 +173,11 @@ exports.isInitialized = isInitialized;
 `;
 
 /** Types appended to the slim glue's .d.cts. */
-const SLIM_DTS = `/** The .wasm: its bytes or a compiled module (\`{ module }\` like the web glue's initSync, or bare). */
-export type SyncInitInput = BufferSource | WebAssembly.Module;
+const SLIM_DTS = `/**
+ * The .wasm for \`initSync\`: its bytes (Buffer, ArrayBuffer, typed array) or a compiled
+ * \`WebAssembly.Module\` (typed as \`object\` so that no DOM / Node lib is required).
+ */
+export type SyncInitInput = ArrayBuffer | ArrayBufferView | object;
 
 /**
  * Instantiate the WebAssembly module synchronously (once; later calls are no-ops). Until then every
@@ -185,7 +188,7 @@ export type SyncInitInput = BufferSource | WebAssembly.Module;
  * bridge.initSync({ module: fs.readFileSync(Runtime.getAssets()["/ehr_studio_bridge_bg.wasm"].path) });
  * \`\`\`
  */
-export function initSync(module: { module: SyncInitInput } | SyncInitInput): WebAssembly.Exports;
+export function initSync(module: { module: SyncInitInput } | SyncInitInput): unknown;
 
 /** Whether \`initSync\` has run. */
 export function isInitialized(): boolean;

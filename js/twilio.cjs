@@ -474,14 +474,18 @@ async function http(opts, req, deadline) {
   if (remaining <= 0) throw coded('EHR_TIMEOUT', 'no time left for the EHR call');
   const f = opts.fetch ?? globalThis.fetch;
   const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+  // A ref'd timer (AbortSignal.timeout's is not): the invocation stays alive until it fires.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), remaining);
   try {
-    const res = await f(req.url, { method: req.method, headers: req.headers, body, signal: AbortSignal.timeout(remaining), redirect: 'error' });
+    const res = await f(req.url, { method: req.method, headers: req.headers, body, signal: abort.signal, redirect: 'error' });
     const text = await res.text();
     return { status: res.status, etag: res.headers.get('etag'), body: text };
-  } catch (e) {
-    const name = /** @type {any} */ (e)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') throw coded('EHR_TIMEOUT', 'the EHR did not answer in time');
+  } catch {
+    if (abort.signal.aborted) throw coded('EHR_TIMEOUT', 'the EHR did not answer in time');
     throw coded('EHR_UNREACHABLE', 'the EHR endpoint could not be reached');
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -41,6 +41,12 @@ export interface AdapterOptions {
   logger?: AdapterLogger | false;
 }
 
+/** The part of `fetch` the reply handler uses (declared here so no DOM lib is needed). */
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal: any; redirect: "error" },
+) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+
 /** Optional dedupe store (Twilio Sync, Redis…) keyed by the mapping's idempotency key (`ik1-…`, a hash). */
 export interface IdempotencyStore {
   /** Truthy when the key was already handled (a string is taken as the execution SID). A throw answers 503. */
@@ -83,8 +89,8 @@ export interface ReplyHandlerOptions extends AdapterOptions {
   hl7Options?(context: FunctionContext): { controlId?: string; timestamp?: string };
   /** Replaces `<access_token>` in the FHIR Authorization header. Default `EHR_FHIR_ACCESS_TOKEN`. */
   accessToken?(context: FunctionContext): string | Promise<string>;
-  /** Default `globalThis.fetch`. */
-  fetch?: typeof fetch;
+  /** Default `globalThis.fetch` (anything with its shape). */
+  fetch?: FetchLike;
   /** Budget for all EHR calls of one reply (default 6000 ms; env `EHR_REPLY_TIMEOUT_MS`). */
   timeoutMs?: number;
 }
