@@ -344,43 +344,58 @@ function createEventHandler(options = {}) {
         return { status: 200, body: { status: 'duplicate', executionSid, ...summary }, log: { outcome: 'duplicate', idempotencyKey: key, executionSid } };
       }
     }
-    const client = opts.twilioClient ? await opts.twilioClient(context) : context.getTwilioClient();
-    const studio = effective.studio;
-    if (studio.baseUrl) client.studio.baseUrl = studio.baseUrl;
-    const flow = client.studio.v2.flows(studio.flowSid);
-    const create = () =>
-      flow.executions.create({ to: request.form.To, from: request.form.From, parameters: JSON.parse(request.form.Parameters) });
-    const onConflict = opts.onConflict ?? (str(context.EHR_BRIDGE_ON_CONFLICT) || 'reject');
-    if (onConflict !== 'reject' && onConflict !== 'end-and-retry') throw coded('CONFIG_BAD_ON_CONFLICT', 'EHR_BRIDGE_ON_CONFLICT must be reject or end-and-retry');
+    // Not created (an error, a conflict): hand a reserved key back to the store, if it reserves.
+    let created = false;
+    const release = async () => {
+      if (created || !opts.idempotency?.release) return;
+      try {
+        await opts.idempotency.release(key, context);
+      } catch {
+        loggerFor(opts)?.warn(JSON.stringify({ fn: 'ehr-event', code: 'IDEMPOTENCY_RELEASE_FAILED', idempotencyKey: key }));
+      }
+    };
     let execution;
     /** @type {string | undefined} */
     let ended;
     try {
-      execution = await create();
-    } catch (e) {
-      const err = /** @type {any} */ (e);
-      const conflicting = err?.status === 409 ? err?.details?.conflicting_execution_sid : undefined;
-      if (!(onConflict === 'end-and-retry' && typeof conflicting === 'string')) {
-        const o = twilioErrorOutcome(err, opts);
-        return { ...o, body: { ...o.body, ...summary }, log: { ...o.log, idempotencyKey: key } };
-      }
-      // Explicitly configured: end the patient's active execution (this drops a pending reply) and retry once.
-      try {
-        await flow.executions(conflicting).update({ status: 'ended' });
-      } catch (e2) {
-        if (/** @type {any} */ (e2)?.status !== 409) {
-          const o = twilioErrorOutcome(e2, opts);
-          return { ...o, body: { ...o.body, ...summary }, log: { ...o.log, idempotencyKey: key, while: 'ending' } };
-        }
-        // 409 here: it had already ended.
-      }
-      ended = conflicting;
+      const client = opts.twilioClient ? await opts.twilioClient(context) : context.getTwilioClient();
+      const studio = effective.studio;
+      if (studio.baseUrl) client.studio.baseUrl = studio.baseUrl;
+      const flow = client.studio.v2.flows(studio.flowSid);
+      const create = () =>
+        flow.executions.create({ to: request.form.To, from: request.form.From, parameters: JSON.parse(request.form.Parameters) });
+      const onConflict = opts.onConflict ?? (str(context.EHR_BRIDGE_ON_CONFLICT) || 'reject');
+      if (onConflict !== 'reject' && onConflict !== 'end-and-retry') throw coded('CONFIG_BAD_ON_CONFLICT', 'EHR_BRIDGE_ON_CONFLICT must be reject or end-and-retry');
       try {
         execution = await create();
-      } catch (e3) {
-        const o = twilioErrorOutcome(e3, opts);
-        return { ...o, body: { ...o.body, ...summary, endedExecutionSid: ended }, log: { ...o.log, idempotencyKey: key, endedExecutionSid: ended } };
+      } catch (e) {
+        const err = /** @type {any} */ (e);
+        const conflicting = err?.status === 409 ? err?.details?.conflicting_execution_sid : undefined;
+        if (!(onConflict === 'end-and-retry' && typeof conflicting === 'string')) {
+          const o = twilioErrorOutcome(err, opts);
+          return { ...o, body: { ...o.body, ...summary }, log: { ...o.log, idempotencyKey: key } };
+        }
+        // Explicitly configured: end the patient's active execution (this drops a pending reply) and retry once.
+        try {
+          await flow.executions(conflicting).update({ status: 'ended' });
+        } catch (e2) {
+          if (/** @type {any} */ (e2)?.status !== 409) {
+            const o = twilioErrorOutcome(e2, opts);
+            return { ...o, body: { ...o.body, ...summary }, log: { ...o.log, idempotencyKey: key, while: 'ending' } };
+          }
+          // 409 here: it had already ended.
+        }
+        ended = conflicting;
+        try {
+          execution = await create();
+        } catch (e3) {
+          const o = twilioErrorOutcome(e3, opts);
+          return { ...o, body: { ...o.body, ...summary, endedExecutionSid: ended }, log: { ...o.log, idempotencyKey: key, endedExecutionSid: ended } };
+        }
       }
+      created = true;
+    } finally {
+      await release();
     }
     if (opts.idempotency) {
       try {
@@ -663,7 +678,7 @@ function createReplyHandler(options = {}) {
  *   twilioClient?: (context: any) => any,
  *   onConflict?: 'reject' | 'end-and-retry',
  *   conflictRetryAfterSeconds?: number,
- *   idempotency?: { check(key: string, context: any): unknown, record(key: string, executionSid: string, context: any): unknown },
+ *   idempotency?: { check(key: string, context: any): unknown, record(key: string, executionSid: string, context: any): unknown, release?(key: string, context: any): unknown },
  *   authenticate?: (context: any, event: any) => boolean | Promise<boolean>,
  *   ignoreKeys?: string[],
  * }} EventHandlerOptions

@@ -53,6 +53,9 @@ export interface IdempotencyStore {
   check(key: string, context: FunctionContext): unknown;
   /** Called after the execution was created. A throw is logged and ignored. */
   record(key: string, executionSid: string, context: FunctionContext): unknown;
+  /** Called when `check` let the event through but no execution was created (Twilio error, 409…):
+   *  a store that reserves keys in `check` (atomic create) frees the key here. A throw is logged. */
+  release?(key: string, context: FunctionContext): unknown;
 }
 
 export interface EventHandlerOptions extends AdapterOptions {

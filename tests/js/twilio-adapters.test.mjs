@@ -202,6 +202,21 @@ test(`${node}: event: idempotency store — duplicates answered 200 without a Tw
     body: { status: 'duplicate', executionSid: first.body.executionSid, idempotencyKey: expected.idempotencyKey, eventType: 'BOOKED' },
   });
   assert.equal(t.requests.length, 1);
+  // A reserving store: check() claims the key atomically; release() frees it when nothing was created.
+  /** @type {Map<string, string>} */
+  const reserved = new Map();
+  const reserving = {
+    check: (/** @type {string} */ k) => (reserved.has(k) ? reserved.get(k) || true : (reserved.set(k, ''), null)),
+    record: (/** @type {string} */ k, /** @type {string} */ sid) => void reserved.set(k, sid),
+    release: (/** @type {string} */ k) => void reserved.delete(k),
+  };
+  const t409 = fakeTwilio([{ statusCode: 409, body: CONFLICT_409.body }]);
+  const r409 = await invoke(createEventHandler({ profile: PROFILE, twilioClient: t409.twilioClient, logger: false, idempotency: reserving }), CTX, { hl7: SAMPLE });
+  assert.equal(r409.status, 409);
+  assert.equal(reserved.has(expected.idempotencyKey), false, 'released after the 409: the engine may retry');
+  const retry = await invoke(createEventHandler({ profile: PROFILE, twilioClient: t409.twilioClient, logger: false, idempotency: reserving }), CTX, { hl7: SAMPLE });
+  assert.equal(retry.status, 201);
+  assert.equal(reserved.get(expected.idempotencyKey), retry.body.executionSid);
   const down = createEventHandler({ profile: PROFILE, twilioClient: t.twilioClient, logger: false, idempotency: { check: () => Promise.reject(new Error('redis down')), record() {} } });
   const r = await invoke(down, CTX, { hl7: SAMPLE });
   assert.deepEqual([r.status, r.body.code, r.headers['Retry-After']], [503, 'IDEMPOTENCY_UNAVAILABLE', '2']);

@@ -494,7 +494,7 @@ describe(`${node}: twilio-run, package from node_modules, profile asset, replies
     const out = tr.output();
     const logs = adapterLogs(out);
     assert.ok(logs.length >= 40, `adapter log lines: ${logs.length}`);
-    const allowed = new Set(['fn', 'status', 'ms', 'code', 'outcome', 'executionSid', 'idempotencyKey', 'via', 'twilioStatus', 'twilioCode', 'conflictingExecutionSid', 'verify', 'urlVariant', 'eventType', 'warnings', 'target', 'ehr', 'reason', 'error']);
+    const allowed = new Set(['fn', 'status', 'ms', 'code', 'outcome', 'executionSid', 'idempotencyKey', 'via', 'twilioStatus', 'twilioCode', 'conflictingExecutionSid', 'verify', 'urlVariant', 'eventType', 'warnings', 'target', 'ehr', 'reason', 'error', 'steps', 'endedExecutionSid', 'while']);
     for (const l of logs) for (const k of Object.keys(l)) assert.ok(allowed.has(k), `unexpected log key ${k}`);
     assert.ok(phi.size >= 20, `PHI values collected: ${phi.size}`);
     for (const v of [...phi, '880124', 'Patient MRN']) assert.ok(!out.includes(v), `the logs contain a patient value (${v.length} chars)`);
