@@ -15,6 +15,9 @@
 //   dist/ehr_studio_bridge.js      web glue (ESM), `await init()` fetches the .wasm
 //   dist/ehr_studio_bridge.d.ts    its types
 //   dist/ehr_studio_bridge_bg.wasm
+//   dist/ehr_studio_bridge_slim.cjs  nodejs glue without the load-time .wasm read: initSync({ module })
+//   dist/ehr_studio_bridge_slim.d.cts
+//   dist/*.cjs, dist/*.d.cts        the JS adapters from js/ (CLI, Twilio Functions) and their types
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -122,6 +125,86 @@ function sizeLine(label, bytes) {
   return `${label.padEnd(36)} raw ${String(bytes.length).padStart(8)} B (${kb(bytes.length)})   gzip ${String(gz).padStart(7)} B (${kb(gz)})`;
 }
 
+/** The load-time .wasm loader at the end of the nodejs glue (wasm-bindgen 0.2.1xx). */
+const NODE_LOADER = [
+  `const wasmPath = \`\${__dirname}/${NAME}_bg.wasm\`;`,
+  "const wasmBytes = require('fs').readFileSync(wasmPath);",
+  'const wasmModule = new WebAssembly.Module(wasmBytes);',
+  'let wasmInstance = new WebAssembly.Instance(wasmModule, __wbg_get_imports());',
+  'let wasm = wasmInstance.exports;',
+  'wasm.__wbindgen_start();',
+].join('\n');
+
+/** Replaces NODE_LOADER in the slim glue. */
+const SLIM_LOADER = `// ehr-studio-bridge/slim: nothing is loaded at require time; call initSync() once.
+let wasmInstance = null;
+// Until initSync() runs, any call fails with a coded error instead of a TypeError.
+let wasm = new Proxy({}, {
+    get() {
+        const e = new Error('ehr-studio-bridge/slim: call initSync({ module }) with the .wasm bytes before using the API');
+        e.name = 'EhrStudioBridgeError';
+        e.code = 'NOT_INITIALIZED';
+        throw e;
+    },
+});
+
+/**
+ * Instantiate the WebAssembly module synchronously. \`module\`: the .wasm bytes (Buffer,
+ * ArrayBuffer, typed array) or a compiled WebAssembly.Module; \`{ module }\` is accepted too, like
+ * the web glue's initSync. A second call is a no-op.
+ */
+function initSync(arg) {
+    if (wasmInstance !== null) return wasmInstance.exports;
+    const source = arg !== null && typeof arg === 'object' && !(arg instanceof WebAssembly.Module) && !ArrayBuffer.isView(arg) && !(arg instanceof ArrayBuffer) && 'module' in arg ? arg.module : arg;
+    const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+    const instance = new WebAssembly.Instance(module, __wbg_get_imports());
+    wasm = instance.exports;
+    wasmInstance = instance;
+    wasm.__wbindgen_start();
+    return wasm;
+}
+exports.initSync = initSync;
+
+/** Whether initSync() has run. */
+function isInitialized() {
+    return wasmInstance !== null;
+}
+exports.isInitialized = isInitialized;
+`;
+
+/** Types appended to the slim glue's .d.cts. */
+const SLIM_DTS = `/**
+ * The .wasm for \`initSync\`: its bytes (Buffer, ArrayBuffer, typed array) or a compiled
+ * \`WebAssembly.Module\` (typed as \`object\` so that no DOM / Node lib is required).
+ */
+export type SyncInitInput = ArrayBuffer | ArrayBufferView | object;
+
+/**
+ * Instantiate the WebAssembly module synchronously (once; later calls are no-ops). Until then every
+ * other export throws an \`Error\` with \`code: "NOT_INITIALIZED"\`.
+ *
+ * \`\`\`js
+ * const bridge = require("ehr-studio-bridge/slim");
+ * bridge.initSync({ module: fs.readFileSync(Runtime.getAssets()["/ehr_studio_bridge_bg.wasm"].path) });
+ * \`\`\`
+ */
+export function initSync(module: { module: SyncInitInput } | SyncInitInput): unknown;
+
+/** Whether \`initSync\` has run. */
+export function isInitialized(): boolean;
+`;
+
+/** The nodejs glue with its load-time .wasm read replaced by initSync(). @param {string} cjs */
+function slimGlue(cjs) {
+  const at = cjs.indexOf(NODE_LOADER);
+  if (at < 0 || cjs.indexOf(NODE_LOADER, at + 1) >= 0) {
+    fail('the nodejs glue\'s .wasm loader changed (wasm-bindgen upgrade?): update NODE_LOADER in js/build.mjs');
+  }
+  return cjs
+    .replace(`/* @ts-self-types="./${NAME}.d.cts" */`, `/* @ts-self-types="./${NAME}_slim.d.cts" */`)
+    .replace(NODE_LOADER, SLIM_LOADER);
+}
+
 /** Every file path mentioned in an `exports` map (recursively), e.g. "./dist/x.cjs". @param {unknown} e @returns {string[]} */
 export function exportTargets(e) {
   if (typeof e === 'string') return [e];
@@ -204,8 +287,18 @@ function main() {
   );
   fs.copyFileSync(finalWasm, path.join(dist, `${NAME}_bg.wasm`));
 
-  // JS adapters (js/*.cjs: CLI, Twilio Functions shims) ship next to the glue they require.
-  for (const f of fs.readdirSync(path.join(ROOT, 'js')).filter((f) => f.endsWith('.cjs'))) {
+  // The "slim" CJS glue (ehr-studio-bridge/slim): the nodejs glue without its load-time
+  // readFileSync of the .wasm; the host calls initSync({ module }) once with the bytes (e.g. a
+  // Twilio Functions private asset) or a compiled WebAssembly.Module.
+  fs.writeFileSync(path.join(dist, `${NAME}_slim.cjs`), slimGlue(cjs));
+  fs.writeFileSync(
+    path.join(dist, `${NAME}_slim.d.cts`),
+    `${withDisposable(fs.readFileSync(path.join(work, 'nodejs', `${NAME}.d.ts`), 'utf8'))}\n${SLIM_DTS}`,
+  );
+
+  // JS adapters (js/*.cjs: CLI, Twilio Functions shims) and their hand-written types (js/*.d.cts)
+  // ship next to the glue they require.
+  for (const f of fs.readdirSync(path.join(ROOT, 'js')).filter((f) => f.endsWith('.cjs') || f.endsWith('.d.cts'))) {
     fs.copyFileSync(path.join(ROOT, 'js', f), path.join(dist, f));
   }
 

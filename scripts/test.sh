@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test, in order of cost: Rust lint and native tests, the wasm boundary in Node
 # (wasm-bindgen-test), the package build, then the PACKED TARBALL under Node 22 and Node 20
-# (require, import, web+initSync), in headless Chromium, its file list and its types (tsc 5 and 7).
+# (require, import, web+initSync, slim, the Twilio Functions adapters, the example service in
+# twilio-run), in headless Chromium, its file list and its types (tsc 5 and 7).
 #
 #   bash scripts/test.sh            (after bash scripts/setup.sh)
 #
@@ -45,16 +46,23 @@ phase "wasm-bindgen-test (Node)" cargo test --target wasm32-unknown-unknown --li
 phase "build pkg/ (js/build.mjs)" node js/build.mjs
 phase "npm pack + install into temp consumer" node tests/js/prepare.mjs
 
+# The Twilio Functions end-to-end test (tests/js/twilio-e2e.test.mjs) runs the example service in
+# twilio-run under each Node; it is kept out of the glob below so that it runs once per Node.
+E2E=tests/js/twilio-e2e.test.mjs
 if [ -x "$NODE22" ]; then
-  # Node-version-dependent tests only (loading the package); the rest does not depend on the host Node.
-  phase "tarball under Node $("$NODE22" --version)" "$NODE22" --test tests/js/node.test.mjs
+  # Node-version-dependent tests only (loading the package, the Functions adapters, twilio-run);
+  # the rest does not depend on the host Node. Twilio Functions run Node 22 by default.
+  phase "tarball + Twilio adapters under Node $("$NODE22" --version)" "$NODE22" --test tests/js/node.test.mjs tests/js/twilio-adapters.test.mjs
+  phase "Twilio Functions e2e (twilio-run) under Node $("$NODE22" --version)" "$NODE22" --test "$E2E"
 elif [ "${CI:-}" = "true" ]; then
   echo "test.sh: $NODE22 missing (npm ci on linux-x64 installs it)" >&2
   exit 1
 else
   echo "test.sh: WARNING: no Node 22 binary at $NODE22 (non-linux-x64?); skipping the Node 22 run" >&2
 fi
-phase "tarball under Node $(node --version) + Chromium + tsc" node --test tests/js/*.test.mjs
+phase "Twilio Functions e2e (twilio-run) under Node $(node --version)" node --test "$E2E"
+mapfile -t UNIT < <(ls tests/js/*.test.mjs | grep -vx "$E2E")
+phase "tarball under Node $(node --version) + Chromium + tsc" node --test "${UNIT[@]}"
 
 # Clean up the temp consumer project (kept above on failure for debugging).
 consumer_dir=$(node -p "require('./.tmp/consumer.json').dir" 2>/dev/null || true)

@@ -20,11 +20,11 @@ const common = { strict: true, noEmit: true, target: 'es2022', types: [], skipLi
 const VARIANTS = {
   node16: {
     compilerOptions: { ...common, module: 'node16', moduleResolution: 'node16', lib: ['es2022'] },
-    files: ['types/usage.ts', 'types/usage.cts'],
+    files: ['types/usage.ts', 'types/usage.cts', 'types/usage-twilio.cts'],
   },
   nodenext: {
     compilerOptions: { ...common, module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022'] },
-    files: ['types/usage.ts', 'types/usage.cts'],
+    files: ['types/usage.ts', 'types/usage.cts', 'types/usage-twilio.cts'],
   },
   bundler: {
     compilerOptions: { ...common, module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'] },
@@ -61,4 +61,25 @@ test('tsc resolves the CJS types for Node and the web types for bundlers', () =>
   assert.ok(traced('nodenext').some((f) => f.endsWith('dist/ehr_studio_bridge.d.cts')));
   assert.ok(!traced('nodenext').some((f) => f.endsWith('dist/ehr_studio_bridge.d.ts')));
   assert.ok(traced('bundler').some((f) => f.endsWith('dist/ehr_studio_bridge.d.ts')));
+});
+
+test('the Twilio adapter (dist/twilio.cjs, // @ts-check) type-checks as shipped (checkJs, strict, Node types)', () => {
+  const tsconfig = path.join(dir, 'tsconfig.checkjs.json');
+  const config = {
+    compilerOptions: {
+      ...common,
+      allowJs: true,
+      checkJs: true,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      lib: ['es2022', 'dom'],
+      types: ['node'],
+      typeRoots: [path.join(ROOT, 'node_modules', '@types')],
+      skipLibCheck: true,
+    },
+    files: ['node_modules/ehr-studio-bridge/dist/twilio.cjs'],
+  };
+  fs.writeFileSync(tsconfig, JSON.stringify(config, null, 2));
+  const r = spawnSync(process.execPath, [COMPILERS['typescript 5'], '-p', tsconfig], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
 });
