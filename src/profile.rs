@@ -46,6 +46,10 @@
 //!
 //! * `reply`: patient replies → EHR requests ([`crate::reply::ReplyConfig`]; errors point into
 //!   `/reply/...`).
+//! * `fhir` ([`FhirRules`]), `redox` ([`RedoxRules`]), `json` ([`JsonRules`]): how FHIR, Redox and
+//!   home-grown JSON feeds are read (zone fallback, name and id choices, trigger/topic → event
+//!   hints, JSON pointers per Table B key). Filter `path`s may be JSON pointers (`/Patient/Consent`)
+//!   for JSON inputs.
 //!
 //! The sections are open for extension: a new section is one more field here and one more entry in
 //! the schema table.
@@ -1332,6 +1336,88 @@ mod tests {
                 .len(),
             0
         );
+    }
+
+    #[test]
+    fn json_sections_are_checked_with_pointers() {
+        let p = Profile::from_json(
+            r#"{"fhir":{"timeZone":"America/Chicago","firstName":"usual","events":{"Appointment.update":"skip"},
+                "callbackFrom":["location"],"trustOffset":false},
+               "redox":{"events":{"NoShow":"CANCELED"}},
+               "json":{"fields":{"event_type":"/k","patient_phone":["/m","/h"]},"eventTime":"/t"},
+               "filters":{"smsConsent":{"path":"/Patient/Consent"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.fhir.first_name, FirstNameUse::Usual);
+        assert!(!p.fhir.trust_offset());
+        assert_eq!(p.fhir.callback_from(), &[CallbackSource::Location]);
+        assert!(p.json.configured());
+        let j = serde_json::to_string(&p).unwrap();
+        assert_eq!(Profile::from_json(&j).unwrap(), p);
+        for (json, code, ptr) in [
+            (
+                r#"{"fhir":{"timeZone":"Mars/Base"}}"#,
+                "PROFILE_BAD_TIMEZONE",
+                "/fhir/timeZone",
+            ),
+            (
+                r#"{"fhir":{"firstName":"nick"}}"#,
+                "PROFILE_BAD_VALUE",
+                "/fhir/firstName",
+            ),
+            (
+                r#"{"fhir":{"events":{"S13":"MOVED"}}}"#,
+                "PROFILE_BAD_VALUE",
+                "/fhir/events/S13",
+            ),
+            (
+                r#"{"fhir":{"callbackFrom":["fax"]}}"#,
+                "PROFILE_BAD_VALUE",
+                "/fhir/callbackFrom/0",
+            ),
+            (
+                r#"{"fhir":{"timezone":"UTC"}}"#,
+                "PROFILE_UNKNOWN_KEY",
+                "/fhir/timezone",
+            ),
+            (
+                r#"{"redox":{"events":{"Booked":"BOOKED"}}}"#,
+                "PROFILE_UNKNOWN_KEY",
+                "/redox/events/Booked",
+            ),
+            (
+                r#"{"json":{"fields":{"event_type":"k"}}}"#,
+                "PROFILE_BAD_PATH",
+                "/json/fields/event_type/0",
+            ),
+            (
+                r#"{"json":{"fields":{"event_type":"/k","patient_fone":"/p"}}}"#,
+                "PROFILE_UNKNOWN_KEY",
+                "/json/fields/patient_fone",
+            ),
+            (
+                r#"{"json":{"fields":{"event_type":"/k","appointment_timezone":"/z"}}}"#,
+                "PROFILE_BAD_VALUE",
+                "/json/fields/appointment_timezone",
+            ),
+            (
+                r#"{"json":{"fields":{"patient_id":"/p"}}}"#,
+                "PROFILE_BAD_VALUE",
+                "/json/fields",
+            ),
+            (
+                r#"{"json":{"fields":{"event_type":"/k"},"eventTime":"/a~2"}}"#,
+                "PROFILE_BAD_PATH",
+                "/json/eventTime",
+            ),
+            (
+                r#"{"filters":{"location":{"path":"/a~9"}}}"#,
+                "PROFILE_BAD_PATH",
+                "/filters/location/path",
+            ),
+        ] {
+            assert_eq!(err(json), (code.into(), ptr.into()), "{json}");
+        }
     }
 
     #[test]

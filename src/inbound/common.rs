@@ -278,7 +278,7 @@ impl<'p> Cx<'p> {
         let country = self.country;
         let mut ok: Vec<(Tier, PhoneNumber, phone::Notes, usize)> = Vec::with_capacity(cands.len());
         for (i, c) in cands.iter().enumerate() {
-            match phone::normalize(c.text, Some(country)) {
+            match normalize_plausible(c.text, country) {
                 Ok((n, notes)) => {
                     let tier = match c.mark {
                         Mark::Mobile => Tier::Mobile,
@@ -362,7 +362,7 @@ impl<'p> Cx<'p> {
     /// reported (at `ptr`) and rejected rather than guessed.
     pub fn callback_number(&mut self, raw: &str, ptr: &str) -> Option<String> {
         let f = Field::ProviderCallbackPhone;
-        match phone::normalize(raw, Some(self.country)) {
+        match normalize_plausible(raw, self.country) {
             Ok((n, notes)) => {
                 let home_cc = phone::country(self.country).map_or("1", |c| c.calling_code);
                 for note in notes.iter() {
@@ -773,6 +773,19 @@ impl<'p> Cx<'p> {
             }
         }
     }
+}
+
+/// [`phone::normalize`], refusing what is surely an internal extension: a number of unusual
+/// length with fewer than 8 digits in all (the R4 Location example's `2328`).
+fn normalize_plausible(
+    raw: &str,
+    country: &str,
+) -> std::result::Result<(PhoneNumber, phone::Notes), phone::PhoneError> {
+    let (n, notes) = phone::normalize(raw, Some(country))?;
+    if notes.contains(&Note::UnusualLength) && n.e164.len() < 9 {
+        return Err(phone::PhoneError::TooShort);
+    }
+    Ok((n, notes))
 }
 
 /// A JSON scalar as filter/mapping text (strings trimmed, numbers and booleans as written).

@@ -78,14 +78,31 @@ pub struct MapOptions {
 impl MapOptions {
     /// Parse options from JSON (`null` or `{}` = defaults; `BAD_ARGUMENT` otherwise on error).
     pub fn from_json(s: &str) -> Result<MapOptions> {
-        let v = json::parse(s.as_bytes())?;
+        Self::from_value(json::parse(s.as_bytes())?)
+    }
+
+    /// [`MapOptions::from_json`] for a parsed value.
+    pub fn from_value(v: Value) -> Result<MapOptions> {
         if v.is_null() {
             return Ok(MapOptions::default());
         }
+        fhir::check_options(
+            &v,
+            &[(
+                "kind",
+                |x| {
+                    x.is_null()
+                        || x.as_str().is_some_and(|s| {
+                            ["hl7", "fhir", "redox", "tableB", "json"].contains(&s)
+                        })
+                },
+                "one of hl7, fhir, redox, tableB, json",
+            )],
+        )?;
         serde_json::from_value(v).map_err(|_| {
             Error::new(
                 ErrorCode::BadArgument,
-                "map options: expected {kind?: \"hl7\"|\"fhir\"|\"redox\"|\"tableB\"|\"json\", previous?: object, trigger?: string, nowMs?: integer, resources?: array}",
+                "map options do not match the schema",
             )
         })
     }
@@ -111,6 +128,22 @@ fn body(input: &[u8]) -> &[u8] {
         }
     }
     json::strip_bom(b)
+}
+
+/// The HL7 bytes for the parser: without leading whitespace and BOM, but with the MLLP start
+/// byte kept when there was one (the parser unframes).
+fn hl7_bytes<'a>(input: &'a [u8], body: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+    let framed = json::strip_bom(input)
+        .iter()
+        .find(|c| !c.is_ascii_whitespace())
+        .is_some_and(|c| *c == 0x0B);
+    if !framed {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut v = Vec::with_capacity(body.len() + 1);
+    v.push(0x0B);
+    v.extend_from_slice(body);
+    std::borrow::Cow::Owned(v)
 }
 
 fn is_hl7(b: &[u8]) -> bool {
@@ -175,7 +208,7 @@ pub fn map_input(input: &[u8], profile: &Profile, opts: &MapOptions) -> Result<M
     }
     let forced = opts.kind;
     if forced == Some(InputKind::Hl7) || (forced.is_none() && is_hl7(b)) {
-        return super::map_hl7(input, profile);
+        return super::map_hl7(&hl7_bytes(input, b), profile);
     }
     let json_like = matches!(b.first(), Some(b'{') | Some(b'['));
     if !json_like && forced.is_none() {

@@ -175,20 +175,19 @@ fn map_generic(doc: &Value, profile: &Profile) -> Result<MapResult> {
         }
     }
     // ---- phones --------------------------------------------------------------------------------
-    let mut texts: Vec<(String, String)> = Vec::new();
+    let mut texts: Vec<(usize, String, String)> = Vec::new();
     if let Some(list) = j.field(Field::PatientPhone) {
-        for p in list.paths() {
-            if let Some(v) = first_value(doc, Some(&PathList::One(p.clone())))? {
-                texts.push(v);
+        for (i, p) in list.paths().iter().enumerate() {
+            if let Some((v, p)) = first_value(doc, Some(&PathList::One(p.clone())))? {
+                texts.push((i, v, p));
             }
         }
     }
     let cands: Vec<PhoneCand<'_>> = texts
         .iter()
-        .enumerate()
-        .map(|(i, (t, p))| PhoneCand {
+        .map(|(i, t, p)| PhoneCand {
             text: t,
-            mark: if i == 0 { Mark::Mobile } else { Mark::Unknown },
+            mark: if *i == 0 { Mark::Mobile } else { Mark::Unknown },
             src: p.clone(),
             mobile_rule: "json.fields.patient_phone (the first pointer is the mobile number)",
         })

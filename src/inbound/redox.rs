@@ -10,7 +10,8 @@
 //! no `Meta.DataModel` (not a Redox document); `JSON_BAD_TYPE` with a pointer for a value of the
 //! wrong type (`VisitNumber` may be a string or a number); profile errors; `MAP_STRICT_REJECTED`.
 //!
-//! Warning codes: `REDOX_TEST_MESSAGE` (`Meta.Test` is true), `MAP_EVENT_STATUS_MISMATCH`,
+//! Warning codes: `REDOX_TEST_MESSAGE` (`Meta.Test` is true), `REDOX_VISIT_NUMBER_CHANGED` (a
+//! Reschedule with a new `VisitNumber`), `MAP_EVENT_STATUS_MISMATCH`,
 //! `MAP_PATIENT_ID_NO_TYPE_MATCH`, and the common ones (`MAP_PHONE_*`, `PHONE_*`, `MAP_ZONE_*`,
 //! `MAP_DST_*`, `MAP_EVENT_TIME_ASSUMED_UTC`, `MAP_NO_EVENT_TIME`, `MAP_BAD_DATETIME`,
 //! `MAP_SMS_VALUE_EMPTY`, `SANITIZE_*`).
@@ -347,7 +348,16 @@ pub fn map_redox_value(doc: &Value, profile: &Profile) -> Result<MapResult> {
             ),
         }
         if event == EventType::Rescheduled {
-            cx.r.ids.previous_appointment_id = id_at(v, "OldVisitNumber", &vp)?;
+            let old = id_at(v, "OldVisitNumber", &vp)?;
+            if old.is_some() && old.as_deref() != Some(e.appointment_id.as_str()) {
+                cx.warn_at(
+                    "REDOX_VISIT_NUMBER_CHANGED",
+                    "the reschedule gave the visit a new number: PAM keeps the old number's stored state (ids.previousAppointmentId) until the host retires it",
+                    Field::AppointmentId,
+                    "/Visit/OldVisitNumber".into(),
+                );
+            }
+            cx.r.ids.previous_appointment_id = old;
         }
         match str_at(v, "VisitDateTime", &vp)? {
             Some(t) => match parse_iso(t) {

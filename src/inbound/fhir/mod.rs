@@ -32,7 +32,9 @@
 //! `FHIR_EVENT_WITHOUT_PREVIOUS`, `FHIR_MULTIPLE_APPOINTMENTS`, `FHIR_MULTIPLE_EVENTS`,
 //! `FHIR_REFERENCE_UNRESOLVED` (an optional resource is not in the input: display text or profile
 //! defaults used), `FHIR_NAME_FROM_TEXT`, `FHIR_NAME_FROM_DISPLAY`, `FHIR_NAME_EXPIRED`,
-//! `FHIR_BAD_TIMEZONE`, `FHIR_IDENTIFIER_NOT_FOUND`, `MAP_MULTIPLE_PATIENTS`.
+//! `FHIR_BAD_TIMEZONE`, `FHIR_IDENTIFIER_NOT_FOUND`, `FHIR_CONTAINED_ID` (a contained Patient or
+//! Practitioner: its local id is not a server id, so an identifier is used),
+//! `MAP_MULTIPLE_PATIENTS`.
 //!
 //! ```
 //! use ehr_studio_bridge::{inbound::fhir::{map_fhir, FhirOptions}, Profile};
@@ -102,21 +104,71 @@ impl FhirOptions {
         if v.is_null() {
             return Ok(FhirOptions::default());
         }
-        serde_json::from_value(v).map_err(|e| {
-            let m = e.to_string();
-            let key = ["previous", "trigger", "nowMs", "resources"]
-                .into_iter()
-                .find(|k| m.contains(&format!("`{k}`")));
-            let err = Error::new(
+        check_options(&v, &[])?;
+        serde_json::from_value(v).map_err(|_| {
+            Error::new(
                 ErrorCode::BadArgument,
-                "FHIR options: expected {previous?: object, trigger?: string, nowMs?: integer, resources?: array}",
-            );
-            match key {
-                Some(k) => err.at_pointer(format!("/{k}")),
-                None => err,
-            }
+                "FHIR options do not match the schema",
+            )
         })
     }
+}
+
+/// Check an options object: the FHIR keys plus `extra` (key, check) pairs. `BAD_ARGUMENT` with a
+/// pointer for an unknown key or a wrong type.
+#[allow(clippy::type_complexity)]
+pub(crate) fn check_options(v: &Value, extra: &[(&str, fn(&Value) -> bool, &str)]) -> Result<()> {
+    let Some(o) = v.as_object() else {
+        return Err(Error::new(
+            ErrorCode::BadArgument,
+            "options must be an object",
+        ));
+    };
+    let base: [(&str, fn(&Value) -> bool, &str); 4] = [
+        (
+            "previous",
+            |x| x.is_null() || x.is_object(),
+            "an Appointment (object)",
+        ),
+        ("trigger", |x| x.is_null() || x.is_string(), "a string"),
+        (
+            "nowMs",
+            |x| x.is_null() || x.as_i64().is_some(),
+            "an integer (ms since the epoch)",
+        ),
+        (
+            "resources",
+            |x| x.as_array().is_some_and(|a| a.iter().all(Value::is_object)),
+            "an array of resources (objects)",
+        ),
+    ];
+    for (k, x) in o {
+        let ptr = {
+            let mut p = String::from("/");
+            json::escape_token(k, &mut p);
+            p
+        };
+        match base.iter().chain(extra.iter()).find(|(n, _, _)| n == k) {
+            Some((_, ok, what)) => {
+                if !ok(x) {
+                    return Err(
+                        Error::new(ErrorCode::BadArgument, format!("expected {what}"))
+                            .at_pointer(ptr),
+                    );
+                }
+            }
+            None => {
+                let mut known: Vec<&str> = base.iter().map(|b| b.0).collect();
+                known.extend(extra.iter().map(|b| b.0));
+                return Err(Error::new(
+                    ErrorCode::BadArgument,
+                    format!("unknown option; expected one of: {}", known.join(", ")),
+                )
+                .at_pointer(ptr));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Map a FHIR document to one result (for a history Bundle: the newest version against the one
@@ -1114,7 +1166,7 @@ impl<'v> Shared<'_, 'v> {
         match pat_res {
             Some(pr) => {
                 let pp = Ptr::root(&pr.ptr);
-                if let Some(id) = pr.id {
+                if let Some(id) = pr.id.filter(|_| !matches!(pr.origin, Origin::Contained(_))) {
                     cx.r.ids.patient_ref = Some(format!("Patient/{id}"));
                 }
                 let ids = fields::identifiers(pr.v, &pp)?;
@@ -1131,6 +1183,27 @@ impl<'v> Shared<'_, 'v> {
                 cx.r.ids.patient_id_type =
                     chosen.and_then(|i| i.types.first().map(|t| (*t).to_owned()));
                 match fhir.patient_id {
+                    IdSource::Id if matches!(pr.origin, Origin::Contained(_)) => {
+                        match chosen.or(ids.first()) {
+                            Some(i) => {
+                                cx.warn_at("FHIR_CONTAINED_ID", "the Patient is contained: its id is local to the Appointment, so an identifier was used", Field::PatientId, i.ptr.clone());
+                                cx.set(
+                                    &mut e,
+                                    Field::PatientId,
+                                    i.value.clone(),
+                                    i.ptr.clone(),
+                                    table::PATIENT_ID_CONTAINED.rule,
+                                );
+                            }
+                            None => {
+                                cx.warn("FHIR_CONTAINED_ID", "the Patient is contained and has no identifier: patient_id is empty (a contained id is not a server id)", Field::PatientId);
+                                cx.prov(
+                                    Field::PatientId,
+                                    Provenance::none("contained patient without identifier"),
+                                );
+                            }
+                        }
+                    }
                     IdSource::Id => {
                         let id = pr.id.or(pat.and_then(|p| p.actor.id()));
                         match id {
@@ -1277,7 +1350,26 @@ impl<'v> Shared<'_, 'v> {
                 pid_done = true;
             }
         }
-        if let Some((_, pr)) = prac_res {
+        if let Some((_, pr)) = prac_res.filter(|(_, r)| matches!(r.origin, Origin::Contained(_))) {
+            if !pid_done {
+                let ids = fields::identifiers(pr.v, &Ptr::root(&pr.ptr))?;
+                let npi = ids
+                    .iter()
+                    .find(|i| i.system == Some("http://hl7.org/fhir/sid/us-npi"));
+                if let Some(i) = npi.or(ids.first()) {
+                    cx.warn_at("FHIR_CONTAINED_ID", "the Practitioner is contained: its id is local to the Appointment, so an identifier was used", Field::ProviderId, i.ptr.clone());
+                    cx.set(
+                        &mut e,
+                        Field::ProviderId,
+                        i.value.clone(),
+                        i.ptr.clone(),
+                        table::PROVIDER_ID_CONTAINED.rule,
+                    );
+                    pid_done = true;
+                }
+            }
+        }
+        if let Some((_, pr)) = prac_res.filter(|(_, r)| !matches!(r.origin, Origin::Contained(_))) {
             if let Some(id) = pr.id {
                 cx.r.ids.provider_ref = Some(format!("Practitioner/{id}"));
                 if !pid_done {

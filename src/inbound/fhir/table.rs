@@ -52,6 +52,11 @@ pub const PATIENT_ID_IDENTIFIER: Src = s(
     "Patient.identifier (type in fhir.patientIdTypes, system fhir.patientIdSystem)",
     "patient identifier (fhir.patientId = identifier)",
 );
+/// Patient id of a contained Patient.
+pub const PATIENT_ID_CONTAINED: Src = s(
+    "Patient.identifier (contained Patient: its id is local to the Appointment)",
+    "identifier of a contained patient (a contained id is not a server id)",
+);
 /// Patient names.
 pub const PATIENT_NAME: Src = s("Patient.name (current; official, then usual, then no use; complete first)", "current name preferring complete, then official, usual, no use (old/maiden/anonymous and expired names dropped)");
 /// First name from the usual name.
@@ -78,6 +83,11 @@ pub const PATIENT_PHONE: Src = s(
 pub const PROVIDER_ID_LOGICAL: Src = s(
     "Practitioner.id (participant PPRF/ATND/SPRF first; via PractitionerRole.practitioner)",
     "logical id of the provider participant's Practitioner (primary performer / attender first)",
+);
+/// Provider id of a contained Practitioner.
+pub const PROVIDER_ID_CONTAINED: Src = s(
+    "Practitioner.identifier (contained: fhir.providerIdSystem, else NPI, else the first)",
+    "identifier of a contained practitioner (a contained id is not a server id)",
 );
 /// Provider id: PractitionerRole id.
 pub const PROVIDER_ID_ROLE: Src = s(
@@ -165,11 +175,11 @@ pub struct FieldMap {
 pub const FHIR_MAP: [FieldMap; 14] = [
     FieldMap { field: Field::EventType, sources: &[EVENT], notes: "see the status, trigger and change tables below" },
     FieldMap { field: Field::EventDatetimeUtc, sources: &[EVENT_TIME_NOTIFICATION, EVENT_TIME_LAST_UPDATED, EVENT_TIME_BUNDLE], notes: "then the host's `nowMs` option; converted to `Z`; empty with `MAP_NO_EVENT_TIME` when nothing is known" },
-    FieldMap { field: Field::PatientId, sources: &[PATIENT_ID_LOGICAL, PATIENT_ID_IDENTIFIER], notes: "both kept in `ids` (`patientRef`, `patientIdentifier`); no patient participant → `SKIP_NO_PATIENT`; Patient not in the input → `NEEDS_FETCH`" },
+    FieldMap { field: Field::PatientId, sources: &[PATIENT_ID_LOGICAL, PATIENT_ID_IDENTIFIER, PATIENT_ID_CONTAINED], notes: "both kept in `ids` (`patientRef`, `patientIdentifier`); no patient participant → `SKIP_NO_PATIENT`; Patient not in the input → `NEEDS_FETCH`" },
     FieldMap { field: Field::PatientFirstName, sources: &[PATIENT_NAME, PATIENT_FIRST_USUAL, NAME_TEXT], notes: "`given[0]`" },
     FieldMap { field: Field::PatientLastName, sources: &[PATIENT_NAME, NAME_TEXT], notes: "`family`" },
     FieldMap { field: Field::PatientPhone, sources: &[PATIENT_PHONE], notes: "`fax`/`email`/`pager`/`url`/`other`, `use=old` and expired `period`s dropped; E.164 with sender.defaultCountry; the SIU phone tiers and warnings; none → `SKIP_NO_MOBILE_PHONE`" },
-    FieldMap { field: Field::ProviderId, sources: &[PROVIDER_ID_IDENTIFIER, PROVIDER_ID_LOGICAL, PROVIDER_ID_ROLE], notes: "identifier only with fhir.providerIdSystem; then profile.defaults.providerId" },
+    FieldMap { field: Field::ProviderId, sources: &[PROVIDER_ID_IDENTIFIER, PROVIDER_ID_LOGICAL, PROVIDER_ID_CONTAINED, PROVIDER_ID_ROLE], notes: "identifier only with fhir.providerIdSystem; then profile.defaults.providerId" },
     FieldMap { field: Field::ProviderFirstName, sources: &[PROVIDER_NAME, NAME_TEXT, NAME_DISPLAY], notes: "then profile.defaults.providerFirstName" },
     FieldMap { field: Field::ProviderLastName, sources: &[PROVIDER_NAME, NAME_TEXT, NAME_DISPLAY], notes: "then profile.defaults.providerLastName" },
     FieldMap { field: Field::ProviderCallbackPhone, sources: &[CALLBACK_ROLE, CALLBACK_LOCATION, CALLBACK_PRACTITIONER, CALLBACK_ORGANIZATION], notes: "order = fhir.callbackFrom; `system=phone`, `use` work → none → mobile → temp (home/old dropped), by rank; invalid numbers rejected, not guessed; then profile.defaults.providerCallbackPhone; rendered per phones.callbackFormat" },
