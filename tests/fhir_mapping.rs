@@ -699,3 +699,55 @@ fn messages_never_contain_marked_values() {
         }
     }
 }
+
+/// athenaOne: an id-only notification whose focus is an identifier; the host searches
+/// `Appointment?identifier=…`, reads the Patient named by the AuditEvent, and maps again.
+#[test]
+fn athena_identifier_focus_round_trip() {
+    let raw = std::fs::read(
+        "tests/fixtures/fhir/vendor/athenahealth/appointment-schedule-notification.json",
+    )
+    .unwrap();
+    let p =
+        Profile::from_json(r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"}}"#)
+            .unwrap();
+    let r = map_fhir(&raw, &p, &FhirOptions::default()).unwrap();
+    assert_eq!(r.skip.unwrap().code, skip_codes::NEEDS_FETCH);
+    let search = json!({"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {
+        "resourceType": "Appointment", "id": "a-195900.A-2", "status": "booked",
+        "meta": {"versionId": "3"},
+        "identifier": [{"system": "urn:athenahealth:athenanet:appointment:195900", "value": "2"}],
+        "start": "2023-04-20T14:00:00Z",
+        "participant": [{"actor": {"reference": "Patient/a-195900.E-51711"}, "status": "accepted"}]}}]});
+    let patient = json!({"resourceType": "Patient", "id": "a-195900.E-51711",
+        "name": [{"use": "official", "family": "Rivera", "given": ["Sam"]}],
+        "telecom": [{"system": "phone", "value": "617-555-0199", "use": "mobile"}]});
+    let o = FhirOptions {
+        resources: vec![search, patient],
+        ..Default::default()
+    };
+    let r = map_fhir(&raw, &p, &o).unwrap();
+    let e = r.event.clone().unwrap();
+    // The topic Appointment.schedule → BOOKED although the version is 3 (no previous needed).
+    assert_eq!(e.event_type, "BOOKED");
+    assert_eq!(
+        (
+            e.appointment_datetime.as_str(),
+            e.appointment_timezone.as_str()
+        ),
+        ("2023-04-20T10:00:00", "-0400")
+    );
+    assert_eq!(e.event_datetime_utc, "2023-04-14T09:22:56Z");
+    assert_eq!(
+        r.ids.event_id.as_deref(),
+        Some("0901fb5b-6858-33f2-994f-6680c0c6aadb")
+    );
+    assert_eq!(
+        r.provenance
+            .get(Field::EventType)
+            .unwrap()
+            .source
+            .to_string(),
+        "/entry/0/resource/topic"
+    );
+}

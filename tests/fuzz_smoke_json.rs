@@ -169,6 +169,10 @@ fn json_entry_point_survives_fixtures_and_mutations() {
     for s in &seeds {
         fuzz_entry::json_inputs(s);
     }
+    // Inputs the real fuzzer found (fixed since): replayed on every run.
+    for e in std::fs::read_dir("tests/fixtures/fuzz-regressions/json_map").unwrap() {
+        fuzz_entry::json_inputs(&std::fs::read(e.unwrap().path()).unwrap());
+    }
     let mut rng = Rng(0x5EED_0715);
     for round in 0..800 {
         let s = &seeds[rng.below(seeds.len())];

@@ -13,7 +13,8 @@
 //! * `patient_phone`: the first pointer is the mobile number; later pointers are fallbacks
 //!   treated as unmarked numbers (the SIU phone tiers and warnings apply);
 //! * `provider_callback_phone`: normalized, rendered per `phones.callbackFormat`;
-//! * keys without a value use `defaults` like every other format.
+//! * keys without a value use `defaults` like every other format;
+//! * a value at `json.timeZone` that is not an IANA zone gives `MAP_BAD_TIMEZONE_VALUE`.
 //!
 //! Table B passthrough: the object may only hold Table B keys (snake_case or camelCase;
 //! `MAP_BAD_EVENT` with a pointer otherwise), each a string or null (`JSON_BAD_TYPE`).
