@@ -5,7 +5,7 @@
 //!   ([`fhir::table`]).
 //! * [`redox`] — Redox Scheduling (Data Model API) documents ([`redox_map`]).
 //! * [`json_map`] — a profile-mapped JSON feed, or Table B JSON passed through.
-//! * [`detect`] — input-kind detection and [`map_input`], the one entry point for every format.
+//! * [`mod@detect`] — input-kind detection and [`map_input`], the one entry point for every format.
 //! * [`json`] — JSON parsing with limits and coded errors, shared by the JSON mappers.
 
 pub(crate) mod common;
