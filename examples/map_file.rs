@@ -1,7 +1,10 @@
-//! Map HL7 files with a profile and print the MapResult JSON (dry-run helper).
+//! Map input files (HL7 v2 streams, FHIR, Redox, Table B or profile-mapped JSON: the kind is
+//! detected) with a profile and print the MapResult JSON (dry-run helper).
 //!
 //! `cargo run --example map_file -- [--profile '<json>'] FILE...`
-use ehr_studio_bridge::{inbound::map_hl7_stream, profile::Profile};
+use ehr_studio_bridge::{
+    detect, inbound::map_hl7_stream, map_input, profile::Profile, InputKind, MapOptions,
+};
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +28,16 @@ fn main() {
                 continue;
             }
         };
+        if detect(&bytes) != InputKind::Hl7 {
+            match map_input(&bytes, &profile, &MapOptions::default()) {
+                Ok(r) => println!(
+                    "== {f}\n{}",
+                    serde_json::to_string_pretty(&r).unwrap_or_default()
+                ),
+                Err(e) => println!("== {f}\nERROR {e}"),
+            }
+            continue;
+        }
         match map_hl7_stream(&bytes, &profile) {
             Ok(rs) => {
                 for r in rs {

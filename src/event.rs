@@ -564,6 +564,20 @@ pub mod skip_codes {
     pub const FILTERED: &str = "SKIP_FILTERED";
     /// No usable mobile number for the patient: the flow cannot text nobody.
     pub const NO_MOBILE_PHONE: &str = "SKIP_NO_MOBILE_PHONE";
+    /// Not final: the input names resources it does not carry (an id-only subscription
+    /// notification, or an Appointment whose Patient is not included). `MapResult.needsFetch` lists
+    /// exactly what the host must read; map again with them (FHIR: `FhirOptions.resources`).
+    /// Not prefixed `SKIP_` because the event is not dropped, only postponed.
+    pub const NEEDS_FETCH: &str = "NEEDS_FETCH";
+    /// Compared with the previous snapshot, nothing the SMS or the reminders use has changed
+    /// (duplicate delivery, or an edit of a field the flow does not read).
+    pub const NO_RELEVANT_CHANGE: &str = "SKIP_NO_RELEVANT_CHANGE";
+    /// The appointment's status calls for no message (FHIR `proposed`, `pending`, `waitlist`,
+    /// `arrived`, `checked-in`, `fulfilled`, or an unrecognized status).
+    pub const STATUS_NOT_NOTIFIABLE: &str = "SKIP_STATUS_NOT_NOTIFIABLE";
+    /// The appointment was replaced by another one in the same input (FHIR R5 `replaces`): the
+    /// replacement is sent as RESCHEDULED and the replaced one's cancellation is not sent.
+    pub const REPLACED: &str = "SKIP_REPLACED";
 
     /// All skip codes.
     pub const ALL: &[&str] = &[
@@ -573,6 +587,10 @@ pub mod skip_codes {
         MISSING_REQUIRED,
         FILTERED,
         NO_MOBILE_PHONE,
+        NEEDS_FETCH,
+        NO_RELEVANT_CHANGE,
+        STATUS_NOT_NOTIFIABLE,
+        REPLACED,
     ];
 }
 
@@ -595,9 +613,75 @@ pub struct ExtraIds {
     /// The source message's control id (MSH-10), for acknowledgements and audit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_control_id: Option<String>,
-    /// The source message's trigger (e.g. `S12`).
+    /// The source message's trigger (e.g. `S12`; for FHIR and Redox the trigger or topic hint
+    /// that was used, e.g. `Appointment.schedule`, `Reschedule`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<String>,
+    /// FHIR: the mapped Appointment as a relative reference (`Appointment/A1001`): the logical id,
+    /// which write-backs need even when `appointment_id` is an identifier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appointment_ref: Option<String>,
+    /// FHIR: `Appointment.meta.versionId` (for `If-Match` on write-back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appointment_version: Option<String>,
+    /// FHIR: an Appointment identifier that is neither placer nor filler typed (value + system).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appointment_identifier: Option<EntityId>,
+    /// FHIR: the patient as a relative reference (`Patient/P1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patient_ref: Option<String>,
+    /// The patient's record number (FHIR identifier of the configured type, default `MR`; Redox
+    /// `Patient.Identifiers[]` entry), with its system / IDType as namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patient_identifier: Option<EntityId>,
+    /// FHIR: the provider as a relative reference (`Practitioner/PR77`, `PractitionerRole/…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_ref: Option<String>,
+    /// The delivery's event id for at-least-once de-duplication: FHIR
+    /// `notificationEvent.id` (else the event number), Redox `Meta.Logs[0].ID` / `Meta.Message.ID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// The appointment this one replaces (FHIR R5 `replaces`, Redox `Visit.OldVisitNumber`): PAM
+    /// keeps the old id's stored state, which the host may want to retire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_appointment_id: Option<String>,
+}
+
+/// What the host must read before an input can be mapped (`MapResult.needsFetch`, with the skip
+/// code [`skip_codes::NEEDS_FETCH`]).
+///
+/// JSON: `{"resources": [{"reference": "Patient/P1", "resourceType": "Patient", "id": "P1",
+/// "required": true, "purpose": "patient name and mobile phone"}]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NeedsFetch {
+    /// The resources, required ones first. Read each (`GET [base]/{reference}`; for an
+    /// identifier-only entry, search with `reference`) and map again with them.
+    pub resources: Vec<FetchItem>,
+}
+
+/// One resource the host must read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FetchItem {
+    /// The reference as the input wrote it (relative `Patient/P1`, absolute URL, or versioned
+    /// `Appointment/A1/_history/3`); for an identifier-only reference, a search
+    /// (`Appointment?identifier=system|value`).
+    pub reference: String,
+    /// The resource type (`null` when the input does not say).
+    pub resource_type: Option<String>,
+    /// The logical id (`null` for identifier-only references).
+    pub id: Option<String>,
+    /// The version to read (`vread`), when one is needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// The business identifier of an identifier-only reference (`id` = value, `namespace` = system).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<EntityId>,
+    /// Without it no event can be produced (`false`: it only improves values such as the provider
+    /// name or location, which otherwise come from `display` texts or the profile).
+    pub required: bool,
+    /// What it is needed for (static text).
+    pub purpose: &'static str,
 }
 
 /// An entity identifier with its namespace (HL7 EI: id ^ namespace).
@@ -621,11 +705,11 @@ pub enum MapOutcome {
 
 /// The result of a mapper, serialized for JavaScript as
 /// `{ "event": {...}|null, "skip": {...}|null, "warnings": [...], "provenance": {...},
-///    "ids": {...}, "idempotencyKey": "ik1-…"|null, "draft": {...}|null }`.
+///    "ids": {...}, "idempotencyKey": "ik1-…"|null, "draft": {...}|null, "needsFetch": {...}|null }`.
 ///
 /// `draft` holds the values as mapped when a skip was decided *after* mapping (filters, no mobile
 /// phone, missing required values) so a preview can show them; it must never be sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MapResult {
     /// The event to send (`null` when skipped).
@@ -642,6 +726,8 @@ pub struct MapResult {
     pub idempotency_key: Option<String>,
     /// The mapped values of a skipped input, for previews only (see the type docs).
     pub draft: Option<AppointmentEvent>,
+    /// With the skip code `NEEDS_FETCH`: the resources the host must read (`null` otherwise).
+    pub needs_fetch: Option<NeedsFetch>,
 }
 
 impl MapResult {

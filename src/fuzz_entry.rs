@@ -120,3 +120,98 @@ pub fn map_everything(data: &[u8]) {
         let _ = serde_json::to_string(&r);
     }
 }
+
+/// The JSON paths (FHIR, Redox, generic mapping, Table B) through `map_input` and the explicit
+/// mappers, with several profiles; when the bytes are JSON, also as the FHIR `previous` and
+/// `resources` options. Invariants: errors carry a message and are never `INTERNAL`; a result
+/// has an event xor a skip; `needsFetch` goes with `NEEDS_FETCH` only; an event passes the PAM
+/// validator and builds a Studio request.
+pub fn json_inputs(data: &[u8]) {
+    use crate::error::ErrorCode;
+    use crate::event::{skip_codes, MapResult};
+    use crate::inbound::{detect, fhir, json_map, map_input, redox, MapOptions};
+    use crate::profile::Profile;
+    use std::sync::OnceLock;
+
+    fn profiles() -> &'static [Profile] {
+        static P: OnceLock<Vec<Profile>> = OnceLock::new();
+        P.get_or_init(|| {
+            [
+                "{}",
+                r#"{"sender":{"timeZone":"America/Chicago","defaultCountry":"US"},"phones":{"allowWork":true,"allowLandline":true},
+                   "defaults":{"appointmentLocation":"Clinic","providerCallbackPhone":"(800) 555-2222"},
+                   "fhir":{"firstName":"usual","patientId":"identifier","withoutPrevious":"fetch","trustOffset":false,
+                           "events":{"S14":"skip"},"callbackFrom":["practitioner"]},
+                   "filters":{"smsConsent":{"path":"/Patient/Consent","whenMissing":"send"},"location":{"deny":["x"]}}}"#,
+                r#"{"sender":{"timeZone":"Europe/Paris","defaultCountry":"FR"},"sanitize":"strict",
+                   "json":{"fields":{"event_type":["/kind","/0"],"patient_id":"/p/id","patient_phone":["/p/m","/p/h"],
+                           "appointment_id":"/id","appointment_datetime":"/start","appointment_location":"/loc"},
+                           "events":{"new":"BOOKED","x":"skip"},"eventTime":"/t","timeZone":"/tz"}}"#,
+            ]
+            .iter()
+            .filter_map(|p| Profile::from_json(p).ok())
+            .collect()
+        })
+    }
+
+    fn check(r: &crate::error::Result<MapResult>) {
+        match r {
+            Err(e) => {
+                assert!(!e.message.is_empty());
+                assert_ne!(e.code, ErrorCode::Internal, "{e}");
+            }
+            Ok(r) => {
+                assert!(r.event.is_some() ^ r.skip.is_some(), "event xor skip");
+                let nf = r
+                    .skip
+                    .as_ref()
+                    .is_some_and(|s| s.code == skip_codes::NEEDS_FETCH);
+                assert_eq!(
+                    r.needs_fetch.is_some(),
+                    nf,
+                    "needsFetch with NEEDS_FETCH only"
+                );
+                if let Some(e) = &r.event {
+                    assert!(
+                        crate::studio::params::validate(e).is_empty(),
+                        "an event the PAM flow rejects: {:?}",
+                        crate::studio::params::validate(e)
+                    );
+                    let cfg = crate::StudioConfig::new(
+                        "FW0123456789abcdef0123456789abcdef",
+                        "+15017122661",
+                    );
+                    assert!(crate::build_studio_execution(e, &cfg, None).is_ok());
+                    assert_eq!(
+                        r.idempotency_key.as_deref(),
+                        Some(e.idempotency_key().as_str())
+                    );
+                }
+            }
+        }
+    }
+
+    let _ = detect(data);
+    let value: Option<serde_json::Value> = crate::inbound::json::parse(data).ok();
+    for p in profiles() {
+        check(&map_input(data, p, &MapOptions::default()));
+        check(&fhir::map_fhir(data, p, &fhir::FhirOptions::default()));
+        if let Ok(all) = fhir::map_fhir_all(data, p, &fhir::FhirOptions::default()) {
+            for r in all {
+                check(&Ok(r));
+            }
+        }
+        check(&redox::map_redox(data, p));
+        check(&json_map::map_json(data, p));
+        if let Some(v) = &value {
+            let opts = fhir::FhirOptions {
+                previous: Some(v.clone()),
+                trigger: Some("S13".into()),
+                now_ms: Some(1_710_000_000_000),
+                resources: vec![v.clone()],
+            };
+            check(&fhir::map_fhir(data, p, &opts));
+            let _ = json_map::map_table_b(v, p).map(|r| check(&Ok(r)));
+        }
+    }
+}

@@ -6,8 +6,9 @@
 //! Read the crate as a pipeline:
 //!
 //! * [`hl7`] — HL7 v2 parse (zero-copy, byte ranges), escape, write, MLLP, ACK.
-//! * [`inbound`] — EHR messages (SIU) → [`event::MapResult`]: an [`event::AppointmentEvent`] or a
-//!   coded skip, with provenance and warnings, driven by a [`profile::Profile`].
+//! * [`inbound`] — EHR messages (HL7 v2 SIU, FHIR R4/R4B/R5, Redox Scheduling, profile-mapped JSON,
+//!   Table B JSON) → [`event::MapResult`]: an [`event::AppointmentEvent`] or a coded skip, with
+//!   provenance and warnings, driven by a [`profile::Profile`]; [`map_input`] detects the kind.
 //! * [`studio`] — PAM parameter rules, sanitization, and the Studio v2 Executions request.
 //! * [`phone`], [`time`] — E.164 normalization and DST-aware zones.
 //! * [`reply`] — patient replies (Twilio → EHR): reply parsing, Twilio signature verification,
@@ -34,7 +35,10 @@ pub mod fuzz_entry;
 
 pub use error::{Error, ErrorCode, Position, Result};
 pub use event::{AppointmentEvent, MapOutcome, MapResult};
-pub use inbound::map_hl7;
+pub use inbound::{
+    detect, map_fhir, map_fhir_all, map_hl7, map_input, map_json, map_redox, FhirOptions,
+    InputKind, MapOptions,
+};
 pub use profile::Profile;
 pub use studio::{build_studio_execution, Credentials, StudioConfig, StudioRequest};
 

@@ -207,6 +207,8 @@ pub enum PhoneError {
     InvalidNanpArea,
     /// NANP exchange that cannot exist (0/1 first digit, N11).
     InvalidNanpExchange,
+    /// An international number whose country code starts with 0 (no calling code does).
+    BadCountryCode,
 }
 
 impl PhoneError {
@@ -222,6 +224,7 @@ impl PhoneError {
             PhoneError::UnknownCountry => "PHONE_UNKNOWN_COUNTRY",
             PhoneError::InvalidNanpArea => "PHONE_INVALID_NANP_AREA",
             PhoneError::InvalidNanpExchange => "PHONE_INVALID_NANP_EXCHANGE",
+            PhoneError::BadCountryCode => "PHONE_BAD_COUNTRY_CODE",
         }
     }
     /// Human text (no input values).
@@ -241,6 +244,9 @@ impl PhoneError {
             }
             PhoneError::InvalidNanpExchange => {
                 "the NANP exchange cannot exist (starts with 0 or 1, or N11)"
+            }
+            PhoneError::BadCountryCode => {
+                "the international number's country code starts with 0, which no calling code does"
             }
         }
     }
@@ -413,6 +419,7 @@ fn country_by_code(digits: &str) -> Option<&'static Country> {
 /// assert_eq!(normalize("+33 6 12 34 56 78", None).unwrap().0.e164, "+33612345678");
 /// assert_eq!(normalize("(190)719-1440", Some("US")).unwrap_err(), PhoneError::InvalidNanpArea);
 /// assert_eq!(normalize("a@b.org", Some("US")).unwrap_err(), PhoneError::Email);
+/// assert_eq!(normalize("+0904 433 7650", Some("US")).unwrap_err(), PhoneError::BadCountryCode);
 /// ```
 pub fn normalize(
     raw: &str,
@@ -642,6 +649,9 @@ fn finish_international(
     }
     if digits.len() < 8 {
         return Err(PhoneError::TooShort);
+    }
+    if digits.starts_with('0') {
+        return Err(PhoneError::BadCountryCode);
     }
     let country = country_by_code(digits);
     let mut kind = LineKind::Unknown;

@@ -46,6 +46,10 @@
 //!
 //! * `reply`: patient replies → EHR requests ([`crate::reply::ReplyConfig`]; errors point into
 //!   `/reply/...`).
+//! * `fhir` ([`FhirRules`]), `redox` ([`RedoxRules`]), `json` ([`JsonRules`]): how FHIR, Redox and
+//!   home-grown JSON feeds are read (zone fallback, name and id choices, trigger/topic → event
+//!   hints, JSON pointers per Table B key). Filter `path`s may be JSON pointers (`/Patient/Consent`)
+//!   for JSON inputs.
 //!
 //! The sections are open for extension: a new section is one more field here and one more entry in
 //! the schema table.
@@ -92,6 +96,15 @@ pub struct Profile {
     /// [`crate::reply::ReplyConfig`].
     #[serde(default)]
     pub reply: crate::reply::ReplyConfig,
+    /// FHIR mapping rules (zone fallback, name and id choices, event hints). See [`FhirRules`].
+    #[serde(default, skip_serializing_if = "FhirRules::is_default")]
+    pub fhir: FhirRules,
+    /// Redox Scheduling rules. See [`RedoxRules`].
+    #[serde(default, skip_serializing_if = "RedoxRules::is_default")]
+    pub redox: RedoxRules,
+    /// Generic JSON mapping: JSON pointers per Table B key. See [`JsonRules`].
+    #[serde(default, skip_serializing_if = "JsonRules::is_default")]
+    pub json: JsonRules,
 }
 
 /// `sender` section.
@@ -170,6 +183,217 @@ pub struct Hl7Rules {
     /// Only accept patient ids whose assigning authority (CX-4.1) is this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patient_id_authority: Option<String>,
+}
+
+/// Which name gives `patient_first_name` (FHIR).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FirstNameUse {
+    /// The current `official` name (then `usual`, then a name without `use`).
+    #[default]
+    Official,
+    /// The current `usual` name's first given name when there is one ("Jim" rather than
+    /// "James"); the family name still comes from the official name.
+    Usual,
+}
+
+/// What a FHIR `entered-in-error` appointment becomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EnteredInError {
+    /// `CANCELED`, with the warning `FHIR_ENTERED_IN_ERROR` (v2 S17 "deletion" maps here).
+    #[default]
+    Cancel,
+    /// `SKIP_EVENT_POLICY` (rule `fhir.enteredInError`).
+    Skip,
+}
+
+/// Where a FHIR id comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum IdSource {
+    /// The logical id (`Patient.id`, `Appointment.id`): what write-backs need.
+    #[default]
+    Id,
+    /// A business identifier (system and type codes configurable); the logical id is kept in
+    /// `ids`.
+    Identifier,
+}
+
+/// A source of `provider_callback_phone` (FHIR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CallbackSource {
+    /// `PractitionerRole.telecom` of the provider participant.
+    PractitionerRole,
+    /// `Location.telecom` of the location participant.
+    Location,
+    /// `Practitioner.telecom`.
+    Practitioner,
+    /// `Organization.telecom` (the role's organization or the location's managing organization).
+    Organization,
+}
+
+/// The default callback order: PractitionerRole → Location → Practitioner → Organization.
+pub const DEFAULT_CALLBACK_FROM: [CallbackSource; 4] = [
+    CallbackSource::PractitionerRole,
+    CallbackSource::Location,
+    CallbackSource::Practitioner,
+    CallbackSource::Organization,
+];
+
+/// What a booked FHIR appointment is when there is neither a previous snapshot nor a trigger.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WithoutPrevious {
+    /// `BOOKED` (warning `FHIR_EVENT_WITHOUT_PREVIOUS` unless `meta.versionId` is `1`).
+    #[default]
+    Booked,
+    /// `NEEDS_FETCH` of the previous version (`Appointment/{id}/_history/{n-1}`) when
+    /// `meta.versionId` is a number above 1; else as `booked`.
+    Fetch,
+    /// `SKIP_EVENT_POLICY` unless `meta.versionId` is `1`.
+    Skip,
+}
+
+/// `fhir` section: how FHIR R4/R4B/R5 inputs are read (docs/fhir-mapping.md).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FhirRules {
+    /// IANA zone when the Location has no time-zone extension (before `sender.timeZone`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Which name gives the first name.
+    #[serde(default)]
+    pub first_name: FirstNameUse,
+    /// What an `entered-in-error` appointment becomes.
+    #[serde(default)]
+    pub entered_in_error: EnteredInError,
+    /// Where `patient_id` comes from.
+    #[serde(default)]
+    pub patient_id: IdSource,
+    /// With `patientId: identifier`: only identifiers of this system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient_id_system: Option<String>,
+    /// With `patientId: identifier`: identifier type codes in preference order (default `["MR"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient_id_types: Option<Vec<String>>,
+    /// Where `appointment_id` comes from.
+    #[serde(default)]
+    pub appointment_id: IdSource,
+    /// With `appointmentId: identifier`: only identifiers of this system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_id_system: Option<String>,
+    /// With `appointmentId: identifier`: type codes in preference order (default `["FILL", "PLAC"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_id_types: Option<Vec<String>>,
+    /// When set, `provider_id` is the Practitioner identifier of this system (e.g. the NPI system
+    /// `http://hl7.org/fhir/sid/us-npi`) instead of the logical id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_id_system: Option<String>,
+    /// Trigger or topic → event type or `skip`: v2 triggers (`S12`…`S26`, from
+    /// `MessageHeader.eventCoding`), subscription topics (full URL or last segment, e.g.
+    /// `Appointment.schedule`), message event URIs, or the host's `trigger` option.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub events: BTreeMap<String, String>,
+    /// Use a non-UTC offset written on `start` when no IANA zone is known (default true). Set
+    /// false for sources that rewrite offsets (FHIR-Converter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_offset: Option<bool>,
+    /// Sources of `provider_callback_phone`, in order (default
+    /// `["practitionerRole", "location", "practitioner", "organization"]`; then `defaults`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_from: Option<Vec<CallbackSource>>,
+    /// A booked appointment with neither previous snapshot nor trigger.
+    #[serde(default)]
+    pub without_previous: WithoutPrevious,
+}
+
+impl FhirRules {
+    /// Whether nothing is configured.
+    pub fn is_default(&self) -> bool {
+        *self == FhirRules::default()
+    }
+    /// `trustOffset` with its default.
+    pub fn trust_offset(&self) -> bool {
+        self.trust_offset.unwrap_or(true)
+    }
+    /// `callbackFrom` with its default.
+    pub fn callback_from(&self) -> &[CallbackSource] {
+        self.callback_from
+            .as_deref()
+            .unwrap_or(&DEFAULT_CALLBACK_FROM)
+    }
+}
+
+/// The Redox Scheduling event types a profile may configure in `redox.events`.
+pub const REDOX_EVENT_TYPES: &[&str] = &["New", "Reschedule", "Modification", "Cancel", "NoShow"];
+
+/// `redox` section: Redox Scheduling inputs (docs/redox-mapping.md).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RedoxRules {
+    /// `Meta.EventType` → event type or `skip`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub events: BTreeMap<String, String>,
+    /// `Visit.Status` values that turn a Modification into `CONFIRMED` (default `["Confirmed"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_statuses: Option<Vec<String>>,
+    /// `Patient.Identifiers[].IDType` for `patient_id`, in preference order (default `["MR", "MRN"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient_id_types: Option<Vec<String>>,
+}
+
+impl RedoxRules {
+    /// Whether nothing is configured.
+    pub fn is_default(&self) -> bool {
+        *self == RedoxRules::default()
+    }
+}
+
+/// `json` section: a home-grown JSON feed mapped with JSON pointers (RFC 6901), no code needed.
+///
+/// ```json
+/// {"json": {"fields": {"event_type": "/kind", "patient_id": "/patient/mrn",
+///                      "patient_phone": ["/patient/mobile", "/patient/phone"],
+///                      "appointment_id": "/id", "appointment_datetime": "/start"},
+///           "events": {"new": "BOOKED", "moved": "RESCHEDULED", "deleted": "CANCELED", "draft": "skip"},
+///           "eventTime": "/sentAt", "timeZone": "/clinic/tz"}}
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JsonRules {
+    /// Table B key → ordered JSON pointers (the first non-empty string or number wins).
+    /// `event_datetime_utc` comes from `eventTime` and `appointment_timezone` is computed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, PathList>,
+    /// The value at `fields.event_type` → event type or `skip` (case-insensitive; a value that is
+    /// already `BOOKED`… needs no entry).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub events: BTreeMap<String, String>,
+    /// Where the event timestamp is (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_time: Option<PathList>,
+    /// Where an IANA zone name is in the document (else `sender.timeZone`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<PathList>,
+}
+
+impl JsonRules {
+    /// Whether nothing is configured.
+    pub fn is_default(&self) -> bool {
+        *self == JsonRules::default()
+    }
+    /// Whether a generic mapping is configured.
+    pub fn configured(&self) -> bool {
+        !self.fields.is_empty()
+    }
+    /// The pointers configured for a key.
+    pub fn field(&self, f: Field) -> Option<&PathList> {
+        self.fields
+            .get(f.name())
+            .or_else(|| self.fields.get(f.camel()))
+    }
 }
 
 /// How `provider_callback_phone` is written.
@@ -373,6 +597,7 @@ enum Ty {
     StrList,
     StrOrList,
     Enum(&'static [&'static str]),
+    EnumList(&'static [&'static str]),
     Obj(&'static [(&'static str, Ty)]),
     MapOf(&'static Ty),
     /// A section with its own typed validation (e.g. `reply`, see [`crate::reply::ReplyConfig`]),
@@ -430,6 +655,41 @@ const STUDIO: &[(&str, Ty)] = &[
     ("from", Ty::Str),
     ("baseUrl", Ty::NullableStr),
 ];
+const FHIR: &[(&str, Ty)] = &[
+    ("timeZone", Ty::NullableStr),
+    ("firstName", Ty::Enum(&["official", "usual"])),
+    ("enteredInError", Ty::Enum(&["cancel", "skip"])),
+    ("patientId", Ty::Enum(&["id", "identifier"])),
+    ("patientIdSystem", Ty::NullableStr),
+    ("patientIdTypes", Ty::StrList),
+    ("appointmentId", Ty::Enum(&["id", "identifier"])),
+    ("appointmentIdSystem", Ty::NullableStr),
+    ("appointmentIdTypes", Ty::StrList),
+    ("providerIdSystem", Ty::NullableStr),
+    ("events", Ty::MapOf(&Ty::Str)),
+    ("trustOffset", Ty::Bool),
+    (
+        "callbackFrom",
+        Ty::EnumList(&[
+            "practitionerRole",
+            "location",
+            "practitioner",
+            "organization",
+        ]),
+    ),
+    ("withoutPrevious", Ty::Enum(&["booked", "fetch", "skip"])),
+];
+const REDOX: &[(&str, Ty)] = &[
+    ("events", Ty::MapOf(&Ty::Str)),
+    ("confirmedStatuses", Ty::StrList),
+    ("patientIdTypes", Ty::StrList),
+];
+const JSON: &[(&str, Ty)] = &[
+    ("fields", Ty::MapOf(&Ty::StrOrList)),
+    ("events", Ty::MapOf(&Ty::Str)),
+    ("eventTime", Ty::StrOrList),
+    ("timeZone", Ty::StrOrList),
+];
 const ROOT: &[(&str, Ty)] = &[
     ("preset", Ty::NullableStr),
     ("sender", Ty::Obj(SENDER)),
@@ -440,6 +700,9 @@ const ROOT: &[(&str, Ty)] = &[
     ("sanitize", Ty::Enum(&["repair", "strict"])),
     ("studio", Ty::Obj(STUDIO)),
     ("reply", Ty::Section("ReplyConfig")),
+    ("fhir", Ty::Obj(FHIR)),
+    ("redox", Ty::Obj(REDOX)),
+    ("json", Ty::Obj(JSON)),
 ];
 
 fn escape_pointer(key: &str) -> String {
@@ -490,6 +753,15 @@ fn check(v: &Value, ty: Ty, ptr: &str) -> Result<()> {
             } else {
                 Err(bad(ptr, &format!("expected one of: {}", opts.join(", "))))
             }
+        }
+        Ty::EnumList(opts) => {
+            let a = v
+                .as_array()
+                .ok_or_else(|| bad(ptr, "expected an array of strings"))?;
+            for (i, x) in a.iter().enumerate() {
+                check(x, Ty::Enum(opts), &format!("{ptr}/{i}"))?;
+            }
+            Ok(())
         }
         Ty::Obj(keys) => {
             let o = v
@@ -562,6 +834,12 @@ fn ts_type(out: &mut String, ty: Ty, depth: usize) {
         Ty::Enum(values) => {
             let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
             out.push_str(&quoted.join(" | "));
+        }
+        Ty::EnumList(values) => {
+            let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+            out.push('(');
+            out.push_str(&quoted.join(" | "));
+            out.push_str(")[]");
         }
         Ty::Obj(fields) => ts_object(out, fields, depth),
         Ty::MapOf(t) => {
@@ -719,7 +997,7 @@ impl Profile {
         }
         let f = &self.filters;
         if let Some(c) = &f.sms_consent {
-            check_path(&c.path, "/filters/smsConsent/path")?;
+            check_filter_path(&c.path, "/filters/smsConsent/path")?;
         }
         for (name, r) in [
             ("facility", &f.facility),
@@ -728,9 +1006,10 @@ impl Profile {
             ("location", &f.location),
         ] {
             if let Some(p) = r.as_ref().and_then(|r| r.path.as_ref()) {
-                check_path(p, &format!("/filters/{name}/path"))?;
+                check_filter_path(p, &format!("/filters/{name}/path"))?;
             }
         }
+        self.validate_json_sections()?;
         if let Some(cb) = &self.defaults.provider_callback_phone {
             if !crate::studio::params::pam_phone_ok(cb) {
                 return Err(bad(
@@ -824,6 +1103,143 @@ pub fn render_presets_markdown() -> String {
             .unwrap_or_default();
         s.push_str(&format!("| `{name}` | {what} | `{compact}` |\n"));
     }
+    s
+}
+
+impl Profile {
+    fn validate_json_sections(&self) -> Result<()> {
+        let event_rule = |k: &str, v: &str, ptr: String| -> Result<()> {
+            if k.trim().is_empty() {
+                return Err(bad(&ptr, "an empty key matches nothing"));
+            }
+            if !v.eq_ignore_ascii_case("skip") && crate::event::EventType::parse(v).is_none() {
+                return Err(bad(
+                    &ptr,
+                    "expected BOOKED, RESCHEDULED, MODIFIED, CONFIRMED, CANCELED, NOSHOWED or skip",
+                ));
+            }
+            Ok(())
+        };
+        if let Some(tz) = &self.fhir.time_zone {
+            if crate::time::parse_zone(tz).is_none() {
+                return Err(Error::new(
+                    ErrorCode::ProfileBadTimezone,
+                    "not an IANA time zone name (e.g. America/Chicago)",
+                )
+                .at_pointer("/fhir/timeZone"));
+            }
+        }
+        for (k, v) in &self.fhir.events {
+            event_rule(k, v, format!("/fhir/events/{}", escape_pointer(k)))?;
+        }
+        for (k, v) in &self.redox.events {
+            let ptr = format!("/redox/events/{}", escape_pointer(k));
+            if !REDOX_EVENT_TYPES.contains(&k.as_str()) {
+                return Err(Error::new(
+                    ErrorCode::ProfileUnknownKey,
+                    "not a Redox Scheduling event type (New, Reschedule, Modification, Cancel, NoShow)",
+                )
+                .at_pointer(ptr));
+            }
+            event_rule(k, v, ptr)?;
+        }
+        let j = &self.json;
+        for (k, v) in &j.events {
+            event_rule(k, v, format!("/json/events/{}", escape_pointer(k)))?;
+        }
+        for (k, list) in &j.fields {
+            let ptr = format!("/json/fields/{}", escape_pointer(k));
+            let f = Field::from_name(k).ok_or_else(|| {
+                Error::new(ErrorCode::ProfileUnknownKey, "not a Table B key")
+                    .at_pointer(ptr.clone())
+            })?;
+            match f {
+                Field::EventDatetimeUtc => {
+                    return Err(bad(&ptr, "the event time is json.eventTime"));
+                }
+                Field::AppointmentTimezone => {
+                    return Err(bad(
+                        &ptr,
+                        "appointment_timezone is computed from the start and the zone (json.timeZone or sender.timeZone)",
+                    ));
+                }
+                _ => {}
+            }
+            for (i, p) in list.paths().iter().enumerate() {
+                check_pointer(p, &format!("{ptr}/{i}"))?;
+            }
+        }
+        for (name, list) in [("eventTime", &j.event_time), ("timeZone", &j.time_zone)] {
+            if let Some(list) = list {
+                for (i, p) in list.paths().iter().enumerate() {
+                    let ptr = match list {
+                        PathList::One(_) => format!("/json/{name}"),
+                        PathList::Many(_) => format!("/json/{name}/{i}"),
+                    };
+                    check_pointer(p, &ptr)?;
+                }
+            }
+        }
+        if j.configured() && j.field(Field::EventType).is_none() {
+            return Err(bad(
+                "/json/fields",
+                "a generic JSON mapping needs a source for event_type (json.fields.event_type)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check_pointer(p: &str, ptr: &str) -> Result<()> {
+    if p.starts_with('/') && crate::inbound::json::pointer_ok(p) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorCode::ProfileBadPath,
+            "not a JSON pointer like /appointment/start (RFC 6901: starts with /, ~0 and ~1 escapes)",
+        )
+        .at_pointer(ptr.to_owned()))
+    }
+}
+
+/// A filter path: an HL7 path (`PD1-12`) for HL7 inputs, or a JSON pointer (`/Patient/Consent`)
+/// for JSON inputs.
+fn check_filter_path(p: &str, ptr: &str) -> Result<()> {
+    if p.starts_with('/') {
+        check_pointer(p, ptr)
+    } else {
+        check_path(p, ptr)
+    }
+}
+
+/// Render the profile schema (every key, its JSON pointer and type) as Markdown: the generated
+/// "Schema" part of `docs/profiles.md`.
+pub fn render_schema_markdown() -> String {
+    fn ty_text(t: Ty) -> String {
+        match t {
+            Ty::Str => "string".into(),
+            Ty::NullableStr => "string or null".into(),
+            Ty::Bool => "boolean".into(),
+            Ty::StrList => "array of strings".into(),
+            Ty::StrOrList => "string or array of strings".into(),
+            Ty::Enum(o) => format!("one of `{}`", o.join("`, `")),
+            Ty::EnumList(o) => format!("array of `{}`", o.join("`, `")),
+            Ty::Obj(_) => "object".into(),
+            Ty::MapOf(t) => format!("object of {}", ty_text(*t)),
+            Ty::Section(_) => "object (own schema, see the section docs)".into(),
+        }
+    }
+    fn walk(keys: &[(&str, Ty)], prefix: &str, out: &mut String) {
+        for (k, t) in keys {
+            let p = format!("{prefix}/{k}");
+            out.push_str(&format!("| `{p}` | {} |\n", ty_text(*t)));
+            if let Ty::Obj(sub) = t {
+                walk(sub, &p, out);
+            }
+        }
+    }
+    let mut s = String::from("| pointer | type |\n|---|---|\n");
+    walk(ROOT, "", &mut s);
     s
 }
 
@@ -1010,6 +1426,88 @@ mod tests {
                 .len(),
             0
         );
+    }
+
+    #[test]
+    fn json_sections_are_checked_with_pointers() {
+        let p = Profile::from_json(
+            r#"{"fhir":{"timeZone":"America/Chicago","firstName":"usual","events":{"Appointment.update":"skip"},
+                "callbackFrom":["location"],"trustOffset":false},
+               "redox":{"events":{"NoShow":"CANCELED"}},
+               "json":{"fields":{"event_type":"/k","patient_phone":["/m","/h"]},"eventTime":"/t"},
+               "filters":{"smsConsent":{"path":"/Patient/Consent"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.fhir.first_name, FirstNameUse::Usual);
+        assert!(!p.fhir.trust_offset());
+        assert_eq!(p.fhir.callback_from(), &[CallbackSource::Location]);
+        assert!(p.json.configured());
+        let j = serde_json::to_string(&p).unwrap();
+        assert_eq!(Profile::from_json(&j).unwrap(), p);
+        for (json, code, ptr) in [
+            (
+                r#"{"fhir":{"timeZone":"Mars/Base"}}"#,
+                "PROFILE_BAD_TIMEZONE",
+                "/fhir/timeZone",
+            ),
+            (
+                r#"{"fhir":{"firstName":"nick"}}"#,
+                "PROFILE_BAD_VALUE",
+                "/fhir/firstName",
+            ),
+            (
+                r#"{"fhir":{"events":{"S13":"MOVED"}}}"#,
+                "PROFILE_BAD_VALUE",
+                "/fhir/events/S13",
+            ),
+            (
+                r#"{"fhir":{"callbackFrom":["fax"]}}"#,
+                "PROFILE_BAD_VALUE",
+                "/fhir/callbackFrom/0",
+            ),
+            (
+                r#"{"fhir":{"timezone":"UTC"}}"#,
+                "PROFILE_UNKNOWN_KEY",
+                "/fhir/timezone",
+            ),
+            (
+                r#"{"redox":{"events":{"Booked":"BOOKED"}}}"#,
+                "PROFILE_UNKNOWN_KEY",
+                "/redox/events/Booked",
+            ),
+            (
+                r#"{"json":{"fields":{"event_type":"k"}}}"#,
+                "PROFILE_BAD_PATH",
+                "/json/fields/event_type/0",
+            ),
+            (
+                r#"{"json":{"fields":{"event_type":"/k","patient_fone":"/p"}}}"#,
+                "PROFILE_UNKNOWN_KEY",
+                "/json/fields/patient_fone",
+            ),
+            (
+                r#"{"json":{"fields":{"event_type":"/k","appointment_timezone":"/z"}}}"#,
+                "PROFILE_BAD_VALUE",
+                "/json/fields/appointment_timezone",
+            ),
+            (
+                r#"{"json":{"fields":{"patient_id":"/p"}}}"#,
+                "PROFILE_BAD_VALUE",
+                "/json/fields",
+            ),
+            (
+                r#"{"json":{"fields":{"event_type":"/k"},"eventTime":"/a~2"}}"#,
+                "PROFILE_BAD_PATH",
+                "/json/eventTime",
+            ),
+            (
+                r#"{"filters":{"location":{"path":"/a~9"}}}"#,
+                "PROFILE_BAD_PATH",
+                "/filters/location/path",
+            ),
+        ] {
+            assert_eq!(err(json), (code.into(), ptr.into()), "{json}");
+        }
     }
 
     #[test]

@@ -537,6 +537,7 @@ pub fn map_message(msg: &Message<'_>, profile: &Profile) -> Result<MapResult> {
             ids: ExtraIds::default(),
             idempotency_key: None,
             draft: None,
+            needs_fetch: None,
         },
     };
     let msh_seg = msg.segment("MSH");

@@ -63,4 +63,31 @@ export interface Profile {
     baseUrl?: string | null;
   };
   reply?: ReplyConfig;
+  fhir?: {
+    timeZone?: string | null;
+    firstName?: "official" | "usual";
+    enteredInError?: "cancel" | "skip";
+    patientId?: "id" | "identifier";
+    patientIdSystem?: string | null;
+    patientIdTypes?: string[];
+    appointmentId?: "id" | "identifier";
+    appointmentIdSystem?: string | null;
+    appointmentIdTypes?: string[];
+    providerIdSystem?: string | null;
+    events?: { [key: string]: string };
+    trustOffset?: boolean;
+    callbackFrom?: ("practitionerRole" | "location" | "practitioner" | "organization")[];
+    withoutPrevious?: "booked" | "fetch" | "skip";
+  };
+  redox?: {
+    events?: { [key: string]: string };
+    confirmedStatuses?: string[];
+    patientIdTypes?: string[];
+  };
+  json?: {
+    fields?: { [key: string]: string | string[] };
+    events?: { [key: string]: string };
+    eventTime?: string | string[];
+    timeZone?: string | string[];
+  };
 }
