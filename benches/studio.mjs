@@ -71,3 +71,32 @@ console.log('|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(`| ${r.f} (${r.bytes.toLocaleString('en-US')} B) | ${fmt(r.str)} | ${fmt(r.buf)} | ${fmt(r.lean)} | ${fmt(r.mp)} | ${(r.mp / r.lean).toFixed(1)}× |`);
 }
+
+// ---- FHIR and Redox inputs → Studio request (no peer to compare with) ----------------------------
+const jsonMapper = new ours.Mapper({
+  sender: { timeZone: 'America/Chicago', defaultCountry: 'US' },
+  studio: { flowSid: 'FW0123456789abcdef0123456789abcdef', from: '+15017122661' },
+});
+const jsonRows = [];
+for (const [label, file, options] of /** @type {[string, string, object][]} */ ([
+  ['FHIR searchset Bundle with _include (Appointment, Patient, Practitioner, Location)', 'fhir/synthetic/r4-searchset-appointment-include.json', { nowMs: 1709300000000 }],
+  ['FHIR Appointment with contained resources', 'fhir/synthetic/r4-appointment-contained.json', { nowMs: 1709300000000 }],
+  ['Redox Scheduling Modification', 'redox/scheduling-modification.json', { nowMs: 1622000000000 }],
+])) {
+  const text = fs.readFileSync(path.join(ROOT, 'tests/fixtures', file), 'utf8');
+  const obj = JSON.parse(text);
+  if (!jsonMapper.studioRequest(text, undefined, undefined, options).request) throw new Error(`${file} did not map to a request`);
+  jsonRows.push({
+    label,
+    bytes: Buffer.byteLength(text),
+    text: measure(() => jsonMapper.studioRequest(text, undefined, undefined, options)),
+    object: measure(() => jsonMapper.studioRequest(obj, undefined, undefined, options)),
+    lean: measure(() => jsonMapper.execution(text, undefined, options)),
+  });
+}
+jsonMapper.free();
+console.log('\n| input → Studio request | JSON text in: `studioRequest` | object in | `execution` (lean) |');
+console.log('|---|---|---|---|');
+for (const r of jsonRows) {
+  console.log(`| ${r.label} (${r.bytes.toLocaleString('en-US')} B) | ${fmt(r.text)} | ${fmt(r.object)} | ${fmt(r.lean)} |`);
+}

@@ -22,9 +22,9 @@ use crate::event::{
 use crate::phone::{self, LineKind, Note, PhoneNumber};
 use crate::profile::{CallbackFormat, FilterRule, Profile, SanitizeMode, WhenMissing};
 use crate::studio::sanitize::sanitize_event;
+use crate::time::Tz;
 use crate::time::{self, AmbiguousPolicy, Resolution};
 use chrono::{NaiveDate, NaiveDateTime};
-use crate::time::Tz;
 use serde_json::Value;
 
 // ---- ISO 8601 ---------------------------------------------------------------------------------

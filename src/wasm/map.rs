@@ -2,6 +2,7 @@
 
 use super::{input_bytes, json_in, json_out, to_js_error};
 use crate::event::AppointmentEvent;
+use crate::inbound::{map_input, MapOptions};
 use crate::profile::Profile;
 use crate::studio::{build_studio_execution, Credentials, StudioConfig};
 use crate::{Error, ErrorCode};
@@ -61,12 +62,54 @@ export interface ExtraIds {
   patientIdAuthority?: string;
   messageControlId?: string;
   trigger?: string;
+  /** FHIR: the Appointment reference / version / chosen identifier. */
+  appointmentRef?: string;
+  appointmentVersion?: string;
+  appointmentIdentifier?: EntityId;
+  patientRef?: string;
+  patientIdentifier?: EntityId;
+  providerRef?: string;
+  /** Subscription notification event id (dedupe at-least-once deliveries on it). */
+  eventId?: string;
+  /** The appointment this one replaces (R5 `replaces`, a Redox visit number change). */
+  previousAppointmentId?: string;
+}
+
+/** What an input is. */
+export type InputKind = "hl7" | "fhir" | "redox" | "tableB" | "json" | "unknown";
+
+/** A resource the host must read before the input can be mapped (id-only notifications). */
+export interface FetchItem {
+  /** `Patient/P1`, an absolute or versioned reference, or a search `Appointment?identifier=…`. */
+  reference: string;
+  resourceType: string | null;
+  id: string | null;
+  versionId?: string;
+  identifier?: EntityId;
+  required: boolean;
+  purpose: string;
+}
+
+/** Options of `map`/`mapFhir` (all optional; FHIR keys are ignored for other kinds). */
+export interface MapOptions {
+  /** Skip detection and treat the input as this kind. */
+  kind?: Exclude<InputKind, "unknown">;
+  /** FHIR: the previous snapshot of the same Appointment (or a Bundle holding it), to tell BOOKED / RESCHEDULED / MODIFIED / CONFIRMED apart. */
+  previous?: object;
+  /** FHIR: a trigger or topic hint from outside the document (`S13`, `Appointment.reschedule`). */
+  trigger?: string;
+  /** The host's clock in ms (default `Date.now()`): the event time of last resort. */
+  nowMs?: number;
+  /** FHIR: resources (or Bundles) read after a `NEEDS_FETCH` result. */
+  resources?: object[];
 }
 
 /** The result of mapping one input. Exactly one of `event` / `skip` is non-null. */
 export interface MapResult {
   event: TableB | null;
   skip: Skip | null;
+  /** With `skip.code === "NEEDS_FETCH"`: read these resources and map again with `{ resources }`. */
+  needsFetch: { resources: FetchItem[] } | null;
   warnings: Warning[];
   provenance: Partial<Record<keyof TableB, Provenance>>;
   ids: ExtraIds;
@@ -178,16 +221,18 @@ impl Mapper {
         json_out(&crate::inbound::map_hl7(&bytes, &self.profile).map_err(to_js_error)?)
     }
 
-    /// Map any supported EHR input — detected from its content — to the 14 values or a coded skip.
-    /// This build maps HL7 v2 (text or bytes, MLLP framing allowed); other inputs throw
-    /// `UNKNOWN_INPUT_KIND`.
+    /// Map any supported EHR input — detected from its content: HL7 v2 (text or bytes, MLLP
+    /// framing allowed), FHIR (Appointment, Bundle, subscription notification), Redox Scheduling,
+    /// the profile's JSON mapping, or Table B JSON — to the 14 values or a coded skip.
     #[wasm_bindgen(unchecked_return_type = "MapResult")]
     pub fn map(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Input | object")] input: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "MapOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let bytes = input_bytes(&input)?;
-        json_out(&map_any(&bytes, &self.profile).map_err(to_js_error)?)
+        let opts = map_options(options)?;
+        let bytes = json_input_bytes(&input)?;
+        json_out(&map_input(&bytes, &self.profile, &opts).map_err(to_js_error)?)
     }
 
     /// The hot path for hosts that only send: map and build the request, and return just what is
@@ -196,13 +241,15 @@ impl Mapper {
     #[wasm_bindgen(unchecked_return_type = "Execution")]
     pub fn execution(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Input | object")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "Credentials")] credentials: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "MapOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let cfg = studio_config(None, &self.profile)?;
         let creds = credentials_in(credentials)?;
-        let bytes = input_bytes(&input)?;
-        let result = map_any(&bytes, &self.profile).map_err(to_js_error)?;
+        let opts = map_options(options)?;
+        let bytes = json_input_bytes(&input)?;
+        let result = map_input(&bytes, &self.profile, &opts).map_err(to_js_error)?;
         let request = match &result.event {
             Some(e) => {
                 let r = build_studio_execution(e, &cfg, creds.as_ref()).map_err(to_js_error)?;
@@ -227,14 +274,16 @@ impl Mapper {
     #[wasm_bindgen(js_name = studioRequest, unchecked_return_type = "{ result: MapResult; request: StudioRequest | null }")]
     pub fn studio_request(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Input | object")] input: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "StudioConfig")] studio: Option<JsValue>,
         #[wasm_bindgen(unchecked_optional_param_type = "Credentials")] credentials: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "MapOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let cfg = studio_config(studio, &self.profile)?;
         let creds = credentials_in(credentials)?;
-        let bytes = input_bytes(&input)?;
-        let result = map_any(&bytes, &self.profile).map_err(to_js_error)?;
+        let opts = map_options(options)?;
+        let bytes = json_input_bytes(&input)?;
+        let result = map_input(&bytes, &self.profile, &opts).map_err(to_js_error)?;
         let request = match &result.event {
             Some(e) => Some(build_studio_execution(e, &cfg, creds.as_ref()).map_err(to_js_error)?),
             None => None,
@@ -262,21 +311,28 @@ struct Execution<'a> {
     warnings: Vec<&'static str>,
 }
 
-/// Dispatch on the input's kind.
-fn map_any(bytes: &[u8], profile: &Profile) -> crate::Result<crate::event::MapResult> {
-    let start = bytes
-        .iter()
-        .position(|b| !(b.is_ascii_whitespace() || *b == 0x0B))
-        .unwrap_or(bytes.len());
-    let head = bytes.get(start..).unwrap_or(&[]);
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    if head.starts_with(b"MSH") || head.starts_with(b"FHS") || head.starts_with(b"BHS") {
-        return crate::inbound::map_hl7(bytes, profile);
+/// Map options from JS (`undefined` = defaults); `nowMs` defaults to the host clock.
+fn map_options(v: Option<JsValue>) -> Result<MapOptions, JsValue> {
+    let v = v.filter(|v| !v.is_undefined() && !v.is_null());
+    let mut opts = match v {
+        None => MapOptions::default(),
+        Some(v) => {
+            let text = js_sys::JSON::stringify(&v)
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| {
+                    to_js_error(Error::new(
+                        ErrorCode::BadArgument,
+                        "options must be a plain object",
+                    ))
+                })?;
+            MapOptions::from_json(&text).map_err(to_js_error)?
+        }
+    };
+    if opts.now_ms.is_none() {
+        opts.now_ms = Some(js_sys::Date::now() as i64);
     }
-    Err(Error::new(
-        ErrorCode::UnknownInputKind,
-        "the input is not an HL7 v2 message (it must start with MSH, FHS or BHS)",
-    ))
+    Ok(opts)
 }
 
 #[derive(serde::Serialize)]
@@ -324,6 +380,107 @@ pub fn map_hl7(
     let profile = profile_in(&profile.unwrap_or(JsValue::UNDEFINED))?;
     let bytes = input_bytes(&input)?;
     json_out(&crate::inbound::map_hl7(&bytes, &profile).map_err(to_js_error)?)
+}
+
+/// Map any supported EHR input (detected: HL7 v2, FHIR, Redox, the profile's JSON mapping, Table B
+/// JSON) — the free-function form of `Mapper.map`.
+///
+/// ```js
+/// const r = map(fhirNotification, profile, { previous: cachedAppointment });
+/// if (r.skip?.code === "NEEDS_FETCH") {
+///   const resources = await readAll(r.needsFetch.resources); // GET each reference
+///   map(fhirNotification, profile, { resources });
+/// }
+/// ```
+#[wasm_bindgen(unchecked_return_type = "MapResult")]
+pub fn map(
+    #[wasm_bindgen(unchecked_param_type = "Input | object")] input: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Profile | string")] profile: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "MapOptions")] options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let profile = profile_in(&profile.unwrap_or(JsValue::UNDEFINED))?;
+    let opts = map_options(options)?;
+    let bytes = json_input_bytes(&input)?;
+    json_out(&map_input(&bytes, &profile, &opts).map_err(to_js_error)?)
+}
+
+/// Map a FHIR R4/R4B/R5 input: an Appointment (with `contained`), a searchset Bundle with
+/// `_include`d resources, or a subscription notification (R4 backport, R4B, R5). Id-only
+/// notifications give `NEEDS_FETCH` with the exact resources to read.
+#[wasm_bindgen(js_name = mapFhir, unchecked_return_type = "MapResult")]
+pub fn map_fhir(
+    #[wasm_bindgen(unchecked_param_type = "Input | object")] input: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Profile | string")] profile: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "Omit<MapOptions, \"kind\">")] options: Option<
+        JsValue,
+    >,
+) -> Result<JsValue, JsValue> {
+    map_kind(input, profile, options, crate::inbound::InputKind::Fhir)
+}
+
+/// Map a Redox Scheduling document (New, Reschedule, Modification, Cancel, NoShow).
+#[wasm_bindgen(js_name = mapRedox, unchecked_return_type = "MapResult")]
+pub fn map_redox(
+    #[wasm_bindgen(unchecked_param_type = "Input | object")] input: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Profile | string")] profile: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    map_kind(input, profile, None, crate::inbound::InputKind::Redox)
+}
+
+/// Map a JSON feed with the profile's `json` section (JSON pointers per Table B key), or pass
+/// Table B JSON through validation and sanitization.
+#[wasm_bindgen(js_name = mapJson, unchecked_return_type = "MapResult")]
+pub fn map_json(
+    #[wasm_bindgen(unchecked_param_type = "Input | object")] input: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Profile | string")] profile: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    map_kind(input, profile, None, crate::inbound::InputKind::Json)
+}
+
+/// What an input is: `"hl7" | "fhir" | "redox" | "tableB" | "json" | "unknown"`.
+#[wasm_bindgen(js_name = detectInput, unchecked_return_type = "InputKind")]
+pub fn detect_input(
+    #[wasm_bindgen(unchecked_param_type = "Input | object")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    let bytes = json_input_bytes(&input)?;
+    Ok(JsValue::from_str(crate::inbound::detect(&bytes).as_str()))
+}
+
+/// JSON inputs may also be given as objects (stringified here).
+fn json_input_bytes(input: &JsValue) -> Result<Vec<u8>, JsValue> {
+    if input.is_object() && !input.is_instance_of::<js_sys::Uint8Array>() {
+        let text = js_sys::JSON::stringify(input)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| {
+                to_js_error(Error::new(
+                    ErrorCode::BadArgument,
+                    "input must be JSON text, bytes or a plain object",
+                ))
+            })?;
+        return Ok(text.into_bytes());
+    }
+    input_bytes(input)
+}
+
+fn map_kind(
+    input: JsValue,
+    profile: Option<JsValue>,
+    options: Option<JsValue>,
+    kind: crate::inbound::InputKind,
+) -> Result<JsValue, JsValue> {
+    let profile = profile_in(&profile.unwrap_or(JsValue::UNDEFINED))?;
+    let bytes = json_input_bytes(&input)?;
+    let result = match kind {
+        // The profile's json mapping, or Table B passed through.
+        crate::inbound::InputKind::Json => crate::inbound::map_json(&bytes, &profile),
+        _ => {
+            let mut opts = map_options(options)?;
+            opts.kind = Some(kind);
+            map_input(&bytes, &profile, &opts)
+        }
+    };
+    json_out(&result.map_err(to_js_error)?)
 }
 
 /// Build the Studio v2 Executions request for an event (the `event` of a `MapResult`, or Table B

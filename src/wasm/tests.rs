@@ -239,7 +239,7 @@ fn hl7_exports_accept_strings_and_bytes_alike() {
 fn mapper_maps_and_builds_the_request() {
     let m = super::map::Mapper::new(Some(profile())).unwrap();
     let out = m
-        .studio_request(JsValue::from_str(SIU), None, None)
+        .studio_request(JsValue::from_str(SIU), None, None, None)
         .unwrap();
     let result = get(&out, "result");
     let event = get(&result, "event");
@@ -250,7 +250,7 @@ fn mapper_maps_and_builds_the_request() {
         .as_string()
         .unwrap()
         .ends_with("/Executions"));
-    let lean = m.execution(JsValue::from_str(SIU), None).unwrap();
+    let lean = m.execution(JsValue::from_str(SIU), None, None).unwrap();
     assert_eq!(get(&get(&lean, "request"), "body"), get(&request, "body"));
     let err = super::map::Mapper::new(Some(JsValue::from_str(
         r#"{"sender":{"timeZone":"Mars/Olympus"}}"#,
@@ -272,4 +272,31 @@ fn reply_exports_round_trip() {
     assert!(srm.contains("|SRM^S03^SRM_S01|C1|"), "{srm}");
     let bad = super::reply::parse_reply(JsValue::from_str("{}"), None).unwrap_err();
     assert_eq!(get(&bad, "code"), "REPLY_MISSING_FIELD");
+}
+
+#[wasm_bindgen_test]
+fn json_inputs_map_as_strings_objects_and_bytes() {
+    let appt = r##"{"resourceType":"Appointment","id":"A1","status":"booked",
+        "start":"2025-03-10T13:30:00Z","participant":[{"actor":{"reference":"#p"},"status":"accepted"}],
+        "contained":[{"resourceType":"Patient","id":"p","identifier":[{"type":{"coding":[{"code":"MR"}]},"value":"MRN1"}],
+          "name":[{"family":"Doe","given":["Jane"]}],"telecom":[{"system":"phone","use":"mobile","value":"(617) 555-0142"}]}]}"##;
+    assert_eq!(
+        super::map::detect_input(JsValue::from_str(appt)).unwrap(),
+        "fhir"
+    );
+    let obj = js_sys::JSON::parse(appt).unwrap();
+    assert_eq!(super::map::detect_input(obj.clone()).unwrap(), "fhir");
+    let opts = js_sys::JSON::parse(r#"{"nowMs": 1741600000000}"#).unwrap();
+    let a = super::map::map_fhir(obj, Some(profile()), Some(opts.clone())).unwrap();
+    let b = super::map::map(u8array(appt.as_bytes()).into(), Some(profile()), Some(opts)).unwrap();
+    assert_eq!(
+        js_sys::JSON::stringify(&a).unwrap(),
+        js_sys::JSON::stringify(&b).unwrap()
+    );
+    assert_eq!(
+        get(&get(&a, "event"), "appointment_datetime"),
+        "2025-03-10T09:30:00"
+    );
+    let bad = super::map::map(JsValue::from_str("{"), None, None).unwrap_err();
+    assert_eq!(get(&bad, "code"), "JSON_INVALID");
 }

@@ -15,7 +15,8 @@
 export const EXPORTS = [
   'version', 'errorCodes',
   'parseHl7', 'queryHl7', 'buildAck', 'mllpFrame', 'mllpSplit',
-  'Mapper', 'mapHl7', 'buildStudioExecution', 'validateProfile', 'presets',
+  'Mapper', 'map', 'mapHl7', 'mapFhir', 'mapRedox', 'mapJson', 'detectInput',
+  'buildStudioExecution', 'validateProfile', 'presets',
   'parseReply', 'verifyTwilioSignature', 'replyToHl7', 'replyToFhir', 'parseEhrResponse', 'patchStudioFlow',
 ];
 
@@ -359,6 +360,117 @@ cases.push(
       ['clicrdv', 'string', 'object'],
       ['xplore', 'string', 'object'],
     ],
+  },
+);
+
+// ---- FHIR, Redox, Table B ---------------------------------------------------------------------
+
+const FHIR_APPT = {
+  resourceType: 'Appointment', id: 'A1', meta: { versionId: '1' }, status: 'booked',
+  start: '2025-03-10T13:30:00Z', end: '2025-03-10T14:00:00Z',
+  participant: [
+    { actor: { reference: '#pat' }, status: 'accepted' },
+    { actor: { reference: '#loc' }, status: 'accepted' },
+  ],
+  contained: [
+    { resourceType: 'Patient', id: 'pat', identifier: [{ type: { coding: [{ code: 'MR' }] }, value: 'MRN9' }],
+      name: [{ use: 'official', family: 'Nguyễn', given: ['Mai'] }],
+      telecom: [{ system: 'phone', use: 'home', value: '(617) 555-0100' }, { system: 'sms', value: '+1 617 555 0142' }] },
+    { resourceType: 'Location', id: 'loc', name: 'Owl Clinic, Suite 5',
+      extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/timezone', valueCode: 'America/Chicago' }] },
+  ],
+};
+
+cases.push(
+  {
+    name: 'detectInput: HL7, FHIR, Redox, Table B, other JSON',
+    run: (api) => [
+      api.detectInput(SIU_NY), api.detectInput(FHIR_APPT), api.detectInput(JSON.stringify(FHIR_APPT)),
+      api.detectInput({ Meta: { DataModel: 'Scheduling', EventType: 'New' } }),
+      api.detectInput({ event_type: 'BOOKED', patient_id: '1', appointment_id: '2', appointment_datetime: '2025-01-01T10:00:00' }),
+      api.detectInput({ hello: 'world' }),
+    ],
+    expected: ['hl7', 'fhir', 'fhir', 'redox', 'tableB', 'json'],
+  },
+  {
+    name: 'mapFhir: contained Patient/Location, Location timezone extension, sms phone, sanitized values',
+    run: (api) => {
+      const r = api.mapFhir(FHIR_APPT, PROFILE, { nowMs: Date.UTC(2025, 2, 1) });
+      return {
+        skip: r.skip, needsFetch: r.needsFetch,
+        e: r.event && [r.event.event_type, r.event.patient_id, r.event.patient_last_name, r.event.patient_phone,
+          r.event.appointment_location, r.event.appointment_datetime, r.event.appointment_timezone],
+      };
+    },
+    expected: {
+      skip: null, needsFetch: null,
+      e: ['BOOKED', 'MRN9', 'Nguyen', '+16175550142', 'Owl Clinic - Suite 5', '2025-03-10T08:30:00', '-0500'],
+    },
+  },
+  {
+    name: 'map: a FHIR id-only notification is NEEDS_FETCH listing what to read; with the resources it maps',
+    run: (api) => {
+      const note = {
+        resourceType: 'Bundle', type: 'history', timestamp: '2025-03-01T12:00:00Z',
+        entry: [{
+          fullUrl: 'urn:uuid:1',
+          resource: {
+            resourceType: 'Parameters',
+            meta: { profile: ['http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription-status-r4'] },
+            parameter: [
+              { name: 'subscription', valueReference: { reference: 'https://ehr.example.org/fhir/Subscription/s1' } },
+              { name: 'topic', valueCanonical: 'http://example.org/topics/appointment-booked' },
+              { name: 'status', valueCode: 'active' },
+              { name: 'type', valueCode: 'event-notification' },
+              { name: 'notification-event', part: [
+                { name: 'event-number', valueString: '7' },
+                { name: 'timestamp', valueInstant: '2025-03-01T11:59:00Z' },
+                { name: 'focus', valueReference: { reference: 'https://ehr.example.org/fhir/Appointment/A1' } },
+              ] },
+            ],
+          },
+        }],
+      };
+      const first = api.map(note, PROFILE, { nowMs: Date.UTC(2025, 2, 1) });
+      const second = api.map(note, PROFILE, { nowMs: Date.UTC(2025, 2, 1), resources: [FHIR_APPT] });
+      return {
+        first: [first.skip.code, first.needsFetch.resources.map((/** @type {any} */ r) => r.reference)],
+        second: [second.skip, second.event.appointment_id, second.event.event_datetime_utc],
+      };
+    },
+    expected: {
+      first: ['NEEDS_FETCH', ['https://ehr.example.org/fhir/Appointment/A1']],
+      second: [null, 'A1', '2025-03-01T11:59:00Z'],
+    },
+  },
+  {
+    name: 'mapJson: Table B JSON passes through validation and sanitization',
+    run: (api) => {
+      const r = api.mapJson({
+        event_type: 'CANCELED', event_datetime_utc: '2025-03-01T12:00:00Z', patient_id: 'P/1', patient_first_name: 'José',
+        patient_last_name: "O'Brien, Jr", patient_phone: '+16175550142', provider_id: 'D1', provider_first_name: 'Ann',
+        provider_last_name: 'Lee', provider_callback_phone: '(617) 555-0100', appointment_location: 'Main {North}',
+        appointment_id: 'A1', appointment_datetime: '2025-03-10T08:30:00', appointment_timezone: '-0400',
+      }, PROFILE);
+      return [r.event.patient_id, r.event.patient_last_name, r.event.appointment_location, r.warnings.length > 0];
+    },
+    expected: ['P%2F1', "O'Brien Jr", 'Main North', true],
+  },
+  {
+    name: 'map: invalid JSON is JSON_INVALID; an unknown option is BAD_ARGUMENT',
+    run: (api) => {
+      const codes = [];
+      for (const f of [() => api.map('{"resourceType":', PROFILE), () => api.map(FHIR_APPT, PROFILE, { previos: {} })]) {
+        try {
+          f();
+          codes.push(null);
+        } catch (e) {
+          codes.push(/** @type {any} */ (e).code);
+        }
+      }
+      return codes;
+    },
+    expected: ['JSON_INVALID', 'BAD_ARGUMENT'],
   },
 );
 

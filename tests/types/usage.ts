@@ -61,3 +61,15 @@ export const reply: Reply = parseReply('{}', { contentType: 'application/json' }
 export const srm: string = replyToHl7(reply, profile, { controlId: 'C1' });
 export const fhir: FhirRequest = replyToFhir(reply, profile);
 export const verdict: Verdict = verifyTwilioSignature({ authToken: 't', url: 'https://x', body: new Uint8Array() });
+
+import { detectInput, map, mapFhir, mapJson, mapRedox } from 'ehr-studio-bridge';
+import type { InputKind, MapOptions } from 'ehr-studio-bridge';
+export const kind: InputKind = detectInput({ resourceType: 'Appointment' });
+export const opts: MapOptions = { previous: {}, trigger: 'S13', nowMs: 0, resources: [] };
+// @ts-expect-error kind is one of the input kinds
+export const badOpts: MapOptions = { kind: 'xml' };
+export const viaMap: MapResult = map('{}', profile, opts);
+export const viaFhir: MapResult = mapFhir({ resourceType: 'Appointment' }, profile, { trigger: 'S12' });
+export const viaRedox: MapResult = mapRedox('{}');
+export const viaJson: MapResult = mapJson({ event_type: 'BOOKED' }, profile);
+export const fetchList: string[] | undefined = viaMap.needsFetch?.resources.map((r) => r.reference);
