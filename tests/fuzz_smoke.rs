@@ -70,6 +70,7 @@ fn hl7_entry_point_survives_corpus_and_mutations() {
     let mut seeds = files("tests/fixtures/corpus", &["hl7"]);
     seeds.retain(|s| s.len() < 20_000);
     seeds.extend(files("tests/fixtures/fuzz-regressions/hl7_parse", &["bin"]));
+    seeds.extend(files("tests/fixtures/fuzz-regressions/map_hl7", &["bin"]));
     assert!(seeds.len() > 60);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut runs = 0;
