@@ -59,7 +59,8 @@ const siu = fs
   .readdirSync(corpusDir)
   .filter((f) => f.endsWith('.hl7'))
   .map((f) => fs.readFileSync(path.join(corpusDir, f), 'utf8'))
-  .filter((t) => t.startsWith('MSH') && /^MSH.{5}(?:[^\r\n]*?\|){7}SIU/.test(t));
+  // MSH-9 starts with SIU (read by splitting the first segment on its field separator).
+  .filter((t) => t.startsWith('MSH') && (t.split(/[\r\n]/, 1)[0].split(t[3])[8] ?? '').startsWith('SIU'));
 
 const veryLong = fs.readFileSync(path.join(corpusDir, 'synthetic', 'syn_siu_s12_very_long.hl7'), 'utf8');
 const inputs = [
