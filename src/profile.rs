@@ -490,6 +490,30 @@ pub struct FilterRule {
     pub deny: Vec<String>,
 }
 
+impl FilterRule {
+    /// Whether the filter `filters.<name>` stops an event whose value is `value` (empty when
+    /// absent): `Some((rule, reason))` — e.g. `("filters.facility.deny", …)` — or `None` to send.
+    /// Values are compared trimmed and case-insensitively; an absent value never matches `deny`
+    /// and fails a non-empty `allow`.
+    pub fn verdict(&self, name: &str, value: &str) -> Option<(String, String)> {
+        let v = value.trim();
+        let matches = |list: &[String]| list.iter().any(|x| x.trim().eq_ignore_ascii_case(v));
+        if !v.is_empty() && matches(&self.deny) {
+            return Some((
+                format!("filters.{name}.deny"),
+                format!("the {name} is in the profile's deny list"),
+            ));
+        }
+        if !self.allow.is_empty() && !matches(&self.allow) {
+            return Some((
+                format!("filters.{name}.allow"),
+                format!("the {name} is not in the profile's allow list"),
+            ));
+        }
+        None
+    }
+}
+
 /// What to do when the consent field is absent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

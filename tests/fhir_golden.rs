@@ -8,6 +8,8 @@
 //! review every change (tests/golden/fhir/REVIEW.md).
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use ehr_studio_bridge::{
     build_studio_execution, detect,
     event::{skip_codes, Field, MapResult},
@@ -227,35 +229,11 @@ fn update() -> bool {
 fn every_fhir_fixture_matches_its_golden() {
     let files = fhir_files();
     assert!(files.len() >= 39, "found {}", files.len());
-    let mut failures = Vec::new();
-    let mut names = Vec::new();
-    for f in &files {
-        let name = golden_name(f);
-        names.push(name.clone());
-        let text = serde_json::to_string_pretty(&golden_for(f)).unwrap() + "\n";
-        let gpath = format!("tests/golden/fhir/{name}");
-        if update() {
-            std::fs::create_dir_all("tests/golden/fhir").unwrap();
-            std::fs::write(&gpath, &text).unwrap();
-            continue;
-        }
-        match std::fs::read_to_string(&gpath) {
-            Ok(want) if want == text => {}
-            Ok(_) => failures.push(format!("{name}: differs")),
-            Err(_) => failures.push(format!("{name}: missing")),
-        }
-    }
-    for e in std::fs::read_dir("tests/golden/fhir").unwrap() {
-        let n = e.unwrap().file_name().to_string_lossy().into_owned();
-        if n.ends_with(".json") && !names.contains(&n) {
-            failures.push(format!("stale golden {n}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{}\n(run UPDATE_GOLDEN=1 cargo test --test fhir_golden and review)",
-        failures.join("\n")
-    );
+    let cases = files
+        .iter()
+        .map(|f| (golden_name(f), golden_for(f)))
+        .collect();
+    common::check_goldens("tests/golden/fhir", "fhir_golden", cases);
 }
 
 /// Every fixture gives an event, a coded skip or a coded error — never an uncoded outcome.

@@ -5,6 +5,8 @@
 //! review (tests/golden/redox/REVIEW.md).
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use ehr_studio_bridge::{
     build_studio_execution, event::skip_codes, inbound::redox_map, map_input, map_redox, InputKind,
     MapOptions, Profile, StudioConfig,
@@ -64,35 +66,8 @@ fn update() -> bool {
 fn every_redox_fixture_matches_its_golden() {
     let fs = files();
     assert_eq!(fs.len(), 6);
-    let mut failures = Vec::new();
-    let mut names = Vec::new();
-    for f in &fs {
-        let n = name(f);
-        names.push(n.clone());
-        let text = serde_json::to_string_pretty(&golden_for(f)).unwrap() + "\n";
-        let g = format!("tests/golden/redox/{n}");
-        if update() {
-            std::fs::create_dir_all("tests/golden/redox").unwrap();
-            std::fs::write(&g, &text).unwrap();
-            continue;
-        }
-        match std::fs::read_to_string(&g) {
-            Ok(w) if w == text => {}
-            Ok(_) => failures.push(format!("{n}: differs")),
-            Err(_) => failures.push(format!("{n}: missing")),
-        }
-    }
-    for e in std::fs::read_dir("tests/golden/redox").unwrap() {
-        let n = e.unwrap().file_name().to_string_lossy().into_owned();
-        if n.ends_with(".json") && !names.contains(&n) {
-            failures.push(format!("stale golden {n}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{}\n(run UPDATE_GOLDEN=1 cargo test --test redox_golden and review)",
-        failures.join("\n")
-    );
+    let cases = fs.iter().map(|f| (name(f), golden_for(f))).collect();
+    common::check_goldens("tests/golden/redox", "redox_golden", cases);
 }
 
 #[test]

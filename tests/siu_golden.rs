@@ -3,6 +3,8 @@
 //! rendered to `docs/siu-mapping.md`. Regenerate both with `UPDATE_GOLDEN=1 cargo test --test siu_golden`
 //! — then review every change against the raw message (see `tests/golden/siu/REVIEW.md`).
 
+mod common;
+
 use ehr_studio_bridge::{
     build_studio_execution, inbound::map_hl7_stream, inbound::siu_map, profile::Profile,
     StudioConfig,
@@ -129,36 +131,11 @@ fn every_siu_file_matches_its_golden() {
         "expected all SIU-ish corpus files, found {}",
         files.len()
     );
-    let mut failures = Vec::new();
-    let mut names = Vec::new();
-    for f in &files {
-        let s = stem(f);
-        names.push(format!("{s}.json"));
-        let got = golden_for(f);
-        let text = serde_json::to_string_pretty(&got).unwrap() + "\n";
-        let gpath = format!("tests/golden/siu/{s}.json");
-        if update() {
-            std::fs::write(&gpath, &text).unwrap();
-            continue;
-        }
-        match std::fs::read_to_string(&gpath) {
-            Ok(want) if want == text => {}
-            Ok(_) => failures.push(format!("{s}: differs from {gpath}")),
-            Err(_) => failures.push(format!("{s}: missing {gpath}")),
-        }
-    }
-    // No stale goldens.
-    for e in std::fs::read_dir("tests/golden/siu").unwrap() {
-        let n = e.unwrap().file_name().to_string_lossy().into_owned();
-        if n.ends_with(".json") && !names.contains(&n) {
-            failures.push(format!("stale golden {n}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{}\n(run UPDATE_GOLDEN=1 cargo test --test siu_golden and review)",
-        failures.join("\n")
-    );
+    let cases = files
+        .iter()
+        .map(|f| (format!("{}.json", stem(f)), golden_for(f)))
+        .collect();
+    common::check_goldens("tests/golden/siu", "siu_golden", cases);
 }
 
 #[test]

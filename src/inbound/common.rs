@@ -724,28 +724,8 @@ impl<'p> Cx<'p> {
         for (name, rule, fallback) in rules {
             let Some(rule) = rule else { continue };
             let value = self.filter_value(rule.path.as_deref(), filter, fallback, name);
-            let v = value.as_deref().unwrap_or("");
-            if !v.is_empty()
-                && rule
-                    .deny
-                    .iter()
-                    .any(|d| d.trim().eq_ignore_ascii_case(v.trim()))
-            {
-                return Some((
-                    format!("filters.{name}.deny"),
-                    format!("the {name} is in the profile's deny list"),
-                ));
-            }
-            if !rule.allow.is_empty()
-                && !rule
-                    .allow
-                    .iter()
-                    .any(|a| a.trim().eq_ignore_ascii_case(v.trim()))
-            {
-                return Some((
-                    format!("filters.{name}.allow"),
-                    format!("the {name} is not in the profile's allow list"),
-                ));
+            if let Some(stop) = rule.verdict(name, value.as_deref().unwrap_or("")) {
+                return Some(stop);
             }
         }
         None

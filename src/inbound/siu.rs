@@ -2330,28 +2330,8 @@ fn apply_filters(
             (None, None, Some(m)) => (!m.is_empty()).then(|| m.to_owned()),
             _ => None,
         };
-        let v = value.as_deref().unwrap_or("");
-        if rule
-            .deny
-            .iter()
-            .any(|d| d.trim().eq_ignore_ascii_case(v.trim()))
-            && !v.is_empty()
-        {
-            return Some((
-                format!("filters.{name}.deny"),
-                format!("the {name} is in the profile's deny list"),
-            ));
-        }
-        if !rule.allow.is_empty()
-            && !rule
-                .allow
-                .iter()
-                .any(|a| a.trim().eq_ignore_ascii_case(v.trim()))
-        {
-            return Some((
-                format!("filters.{name}.allow"),
-                format!("the {name} is not in the profile's allow list"),
-            ));
+        if let Some(stop) = rule.verdict(name, value.as_deref().unwrap_or("")) {
+            return Some(stop);
         }
     }
     None

@@ -23,3 +23,41 @@ impl Rng {
         v[self.below(v.len())]
     }
 }
+
+/// `UPDATE_GOLDEN=1`: regenerate golden files instead of comparing.
+pub fn update_golden() -> bool {
+    std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1")
+}
+
+/// Compare (or, with `UPDATE_GOLDEN=1`, write) one pretty-printed JSON golden per case in `dir`,
+/// and report stale `.json` files nobody produced. `cases` are (file name, value) pairs; `test`
+/// names the cargo test for the hint in the failure message.
+pub fn check_goldens(dir: &str, test: &str, cases: Vec<(String, serde_json::Value)>) {
+    let mut failures = Vec::new();
+    let names: Vec<&str> = cases.iter().map(|(n, _)| n.as_str()).collect();
+    for (name, value) in &cases {
+        let text = serde_json::to_string_pretty(value).expect("serialize") + "\n";
+        let path = format!("{dir}/{name}");
+        if update_golden() {
+            std::fs::create_dir_all(dir).expect("create golden dir");
+            std::fs::write(&path, &text).expect("write golden");
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(want) if want == text => {}
+            Ok(_) => failures.push(format!("{name}: differs from {path}")),
+            Err(_) => failures.push(format!("{name}: missing {path}")),
+        }
+    }
+    for e in std::fs::read_dir(dir).expect("golden dir") {
+        let n = e.expect("entry").file_name().to_string_lossy().into_owned();
+        if n.ends_with(".json") && !names.contains(&n.as_str()) {
+            failures.push(format!("stale golden {n}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n(run UPDATE_GOLDEN=1 cargo test --test {test} and review)",
+        failures.join("\n")
+    );
+}
