@@ -66,4 +66,12 @@ fi
 say "npm ci"
 npm ci --no-audit --no-fund
 
+# 5. python-hl7, an independent parser the SRM output is checked with (tests/py).
+if python3 -c 'import hl7, sys; sys.exit(0 if hl7.__version__ == "0.4.5" else 1)' 2>/dev/null; then
+  say "python-hl7 0.4.5: present"
+else
+  say "pip install hl7==0.4.5"
+  python3 -m pip install --quiet --disable-pip-version-check hl7==0.4.5
+fi
+
 say "done in $((SECONDS - t0)) s"

@@ -43,6 +43,8 @@ phase "cargo test (native)" cargo test
 # Only the lib: its wasm_bindgen_test suite (src/wasm/tests.rs). Integration tests and doctests are
 # native-only and already ran above.
 phase "wasm-bindgen-test (Node)" cargo test --target wasm32-unknown-unknown --lib
+phase "SRM goldens read by python-hl7" python3 tests/py/test_srm_python_hl7.py
+phase "SRM goldens read by @medplum/core" node tests/tools/check-srm-medplum.mjs
 phase "build pkg/ (js/build.mjs)" node js/build.mjs
 phase "npm pack + install into temp consumer" node tests/js/prepare.mjs
 
@@ -71,7 +73,8 @@ case "$consumer_dir" in /tmp/ehr-consumer-*) rm -rf "$consumer_dir" ;; esac
 printf '\n==== durations\n'
 printf '%s\n' "${SUMMARY[@]}"
 
-# Count tests across runners (cargo: "test result: ok. N passed; M failed"; node: "# pass N").
+# Count tests across runners (cargo: "test result: ok. N passed; M failed"; node: "# pass N";
+# the SRM checkers: "N passed, M failed").
 passed=0
 failed=0
 for log in "$LOGS"/*.log; do
@@ -79,6 +82,11 @@ for log in "$LOGS"/*.log; do
     passed=$((passed + p))
     failed=$((failed + f))
   done < <(sed -n 's/^test result: [a-zA-Z]*\. \([0-9]*\) passed; \([0-9]*\) failed.*/\1 \2/p' "$log")
+  # The SRM checkers print "N passed, M failed".
+  while read -r p f; do
+    passed=$((passed + p))
+    failed=$((failed + f))
+  done < <(sed -n 's/^\(.*: \)\{0,1\}\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\2 \3/p' "$log")
   p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
   f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
   passed=$((passed + ${p:-0}))
