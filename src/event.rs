@@ -219,6 +219,36 @@ pub struct AppointmentEvent {
 }
 
 impl AppointmentEvent {
+    /// The values the PAM SMS for `ev` prints that are empty (the first name always; provider,
+    /// location and callback number except in the CONFIRMED text, which prints none of them), each
+    /// with the `MAP_SMS_VALUE_EMPTY` warning message the mappers record.
+    pub fn empty_sms_values(&self, ev: EventType) -> Vec<(Field, String)> {
+        let printed: &[Field] = if ev == EventType::Confirmed {
+            &[Field::PatientFirstName]
+        } else {
+            &[
+                Field::PatientFirstName,
+                Field::ProviderLastName,
+                Field::AppointmentLocation,
+                Field::ProviderCallbackPhone,
+            ]
+        };
+        printed
+            .iter()
+            .filter(|f| self.get(**f).is_empty())
+            .map(|f| {
+                (
+                    *f,
+                    format!(
+                        "{} is empty but the {} SMS prints it",
+                        f.name(),
+                        ev.as_str()
+                    ),
+                )
+            })
+            .collect()
+    }
+
     /// The value of one key.
     pub fn get(&self, f: Field) -> &str {
         match f {

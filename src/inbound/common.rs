@@ -594,26 +594,8 @@ impl<'p> Cx<'p> {
     // ---- ending -------------------------------------------------------------------------------
 
     fn sms_empty_warnings(&mut self, e: &AppointmentEvent, ev: EventType) {
-        let mut fields = vec![Field::PatientFirstName];
-        if ev != EventType::Confirmed {
-            fields.extend([
-                Field::ProviderLastName,
-                Field::AppointmentLocation,
-                Field::ProviderCallbackPhone,
-            ]);
-        }
-        for f in fields {
-            if e.get(f).is_empty() {
-                self.warn(
-                    "MAP_SMS_VALUE_EMPTY",
-                    format!(
-                        "{} is empty but the {} SMS prints it",
-                        f.name(),
-                        ev.as_str()
-                    ),
-                    f,
-                );
-            }
+        for (f, msg) in e.empty_sms_values(ev) {
+            self.warn("MAP_SMS_VALUE_EMPTY", msg, f);
         }
     }
 
