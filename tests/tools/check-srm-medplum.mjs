@@ -1,10 +1,9 @@
 // Parses the SRM^S03/S04 golden files (tests/golden/srm/) with @medplum/core's Hl7Message.parse
 // and checks structure and values. Exits non-zero on any failure.
 //
-// Run from a scratch directory where @medplum/core is installed (not a dependency of this repo):
+// Run from the repository root (@medplum/core 4.5.2 is a devDependency; scripts/test.sh runs it):
 //
-//   mkdir -p /tmp/tw && cd /tmp/tw && npm init -y >/dev/null && npm install @medplum/core@4.5.2
-//   node /path/to/repo/tests/tools/check-srm-medplum.mjs [/path/to/repo/tests/golden/srm]
+//   node tests/tools/check-srm-medplum.mjs [tests/golden/srm]
 //
 // medplum returns raw (still escaped) values, so the HL7 escapes are resolved here.
 
