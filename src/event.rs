@@ -344,22 +344,41 @@ impl AppointmentEvent {
 }
 
 /// FNV-1a, 128-bit (tiny, dependency-free, stable across platforms).
-struct Fnv128(u128);
+///
+/// Kept as two 64-bit halves: a `u128` multiplication is a library call (`__multi3`) in wasm32,
+/// once per input byte. The prime is 2^88 + 0x13B, so `h * prime = h * 0x13B + (h << 88)`, which
+/// needs only 64-bit multiplications of 32-bit halves by 0x13B (no overflow) plus one shift.
+struct Fnv128 {
+    hi: u64,
+    lo: u64,
+}
 
 impl Fnv128 {
     const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
-    const PRIME: u128 = 0x0000000001000000000000000000013B;
+    /// The low part of the prime (2^88 + 0x13B).
+    const PRIME_LOW: u64 = 0x13B;
     fn new() -> Self {
-        Fnv128(Self::OFFSET)
+        Fnv128 {
+            hi: (Self::OFFSET >> 64) as u64,
+            lo: Self::OFFSET as u64,
+        }
     }
     fn write(&mut self, b: &[u8]) {
+        let m = Self::PRIME_LOW;
         for &x in b {
-            self.0 ^= u128::from(x);
-            self.0 = self.0.wrapping_mul(Self::PRIME);
+            let lo = self.lo ^ u64::from(x);
+            // (hi, lo) * 0x13B, 128 bits, as 32-bit halves of lo (each product < 2^42).
+            let t0 = (lo & 0xffff_ffff) * m;
+            let t1 = (lo >> 32) * m + (t0 >> 32);
+            let new_lo = (t0 & 0xffff_ffff) | (t1 << 32);
+            let new_hi = self.hi.wrapping_mul(m).wrapping_add(t1 >> 32);
+            // + (h << 88): only the low 40 bits of h reach the top 40 bits of the result.
+            self.hi = new_hi.wrapping_add(lo << 24);
+            self.lo = new_lo;
         }
     }
     fn finish(&self) -> u128 {
-        self.0
+        (u128::from(self.hi) << 64) | u128::from(self.lo)
     }
 }
 
@@ -817,6 +836,34 @@ mod tests {
             assert_eq!(Field::from_name(f.camel()), Some(f));
         }
         assert_eq!(Field::from_name("nope"), None);
+    }
+
+    /// The two-halves FNV-1a 128 equals the textbook `u128` definition.
+    #[test]
+    fn fnv128_halves_equal_u128() {
+        fn reference(b: &[u8]) -> u128 {
+            let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+            for &x in b {
+                h ^= u128::from(x);
+                h = h.wrapping_mul(0x0000000001000000000000000000013B);
+            }
+            h
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut data = Vec::new();
+        for n in 0..300 {
+            let mut h = Fnv128::new();
+            h.write(&data);
+            assert_eq!(h.finish(), reference(&data), "length {n}");
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            data.push(seed.to_le_bytes()[3]);
+        }
+        data.fill(0xff);
+        let mut h = Fnv128::new();
+        h.write(&data);
+        assert_eq!(h.finish(), reference(&data));
     }
 
     #[test]
