@@ -24,6 +24,8 @@ pub mod error;
 pub mod event;
 pub mod hl7;
 pub mod inbound;
+#[doc(hidden)]
+pub mod jsonw;
 pub mod phone;
 pub mod profile;
 pub mod reply;

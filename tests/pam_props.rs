@@ -107,6 +107,44 @@ proptest! {
         prop_assert!(sanitize_event(&mut again, SanitizeMode::Strict, &mut Vec::new()).is_ok());
     }
 
+    /// The hand-written `Parameters` writer is byte-identical to serde_json, and the form body
+    /// decodes back to it, for any text at all (control characters, quotes, astral planes).
+    #[test]
+    fn parameters_json_is_serde_json(
+        a in nasty(), b in ".{0,30}", c in "[\\u{0}-\\u{7f}]{0,30}", d in any::<String>(),
+    ) {
+        let ev = AppointmentEvent {
+            event_type: a.clone(),
+            patient_first_name: b.clone(),
+            patient_last_name: c.clone(),
+            appointment_location: d.clone(),
+            provider_id: format!("{a}{b}{c}{d}"),
+            ..Default::default()
+        };
+        let p = ehr_studio_bridge::studio::parameters_json(&ev);
+        prop_assert_eq!(&p, &serde_json::to_string(&ev).unwrap());
+        let mut body = String::new();
+        ehr_studio_bridge::studio::request::form_encode_into(&mut body, &p);
+        prop_assert!(body.bytes().all(|x| x.is_ascii_alphanumeric() || b"*-._+%".contains(&x)));
+        let mut bytes = Vec::new();
+        let mut it = body.bytes();
+        while let Some(x) = it.next() {
+            match x {
+                b'+' => bytes.push(b' '),
+                b'%' => {
+                    let h = [it.next().unwrap(), it.next().unwrap()];
+                    bytes.push(u8::from_str_radix(std::str::from_utf8(&h).unwrap(), 16).unwrap());
+                }
+                x => bytes.push(x),
+            }
+        }
+        prop_assert_eq!(String::from_utf8(bytes).unwrap(), p);
+        // The body writes the same encoding without building the JSON first.
+        let mut direct = String::new();
+        ehr_studio_bridge::studio::parameters_form_into(&mut direct, &ev);
+        prop_assert_eq!(direct, body);
+    }
+
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let mut input = b"MSH|^~\\&|A|B|C|D|20240101||SIU^S12|1|P|2.5\r".to_vec();

@@ -179,17 +179,26 @@ pub fn is_e164(s: &str) -> bool {
     })
 }
 
-/// Build the v2 Executions request for an event (contract §3.1, §8.1).
-///
-/// The event must already be sanitized (the mappers do it; for hand-built events call
-/// [`sanitize::sanitize_event`]): any value the PAM flow would reject is an error
-/// (`MAP_BAD_EVENT`, pointer `/<key>`), as is a `patient_phone` that is not E.164
-/// (`STUDIO_BAD_PHONE`) or a bad config/credentials (`STUDIO_BAD_CONFIG`).
-pub fn build_studio_execution(
+/// What a host needs to send an Executions request: the URL, headers and form body.
+/// [`build_studio_execution`] adds the `form` fields and the `curl` rendering; hosts that only
+/// send can stop here ([`build_execution_parts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutionParts {
+    /// `https://studio.twilio.com/v2/Flows/FW…/Executions`.
+    pub url: String,
+    /// Headers.
+    pub headers: Headers,
+    /// The form-encoded body (`To=…&From=…&Parameters=…`).
+    pub body: String,
+}
+
+/// Validate the event, config and credentials and build the URL, headers and form body of the v2
+/// Executions request (the part of [`build_studio_execution`] a sender needs; same errors).
+pub fn build_execution_parts(
     event: &AppointmentEvent,
     cfg: &StudioConfig,
     credentials: Option<&Credentials>,
-) -> Result<StudioRequest> {
+) -> Result<ExecutionParts> {
     cfg.validate()?;
     if !is_e164(&event.patient_phone) {
         return Err(Error::new(
@@ -198,7 +207,7 @@ pub fn build_studio_execution(
         )
         .at_pointer("/patient_phone"));
     }
-    if let Some(v) = params::validate(event).first() {
+    if let Some(v) = params::first_violation(event) {
         return Err(Error::new(
             ErrorCode::MapBadEvent,
             format!(
@@ -234,8 +243,6 @@ pub fn build_studio_execution(
             Some(h)
         }
     };
-    let parameters = serde_json::to_string(event)
-        .map_err(|_| Error::new(ErrorCode::MapBadEvent, "the event could not be serialized"))?;
     let base = cfg.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
     let base = base.trim_end_matches('/');
     let mut url = String::with_capacity(base.len() + 60);
@@ -244,36 +251,87 @@ pub fn build_studio_execution(
     url.push_str(&cfg.flow_sid);
     url.push_str("/Executions");
 
-    let mut body = String::with_capacity(parameters.len() * 2 + 64);
+    let values: usize = Field::ALL.iter().map(|f| event.get(*f).len()).sum();
+    let mut body = String::with_capacity(values * 3 / 2 + 600);
     body.push_str("To=");
     request::form_encode_into(&mut body, &event.patient_phone);
     body.push_str("&From=");
     request::form_encode_into(&mut body, &cfg.from);
     body.push_str("&Parameters=");
-    request::form_encode_into(&mut body, &parameters);
+    parameters_form_into(&mut body, event);
 
-    let mut curl = String::with_capacity(parameters.len() + url.len() + 200);
-    curl.push_str("curl -X POST ");
-    request::shell_quote(&mut curl, &url);
-    curl.push_str(" \\\n  --data-urlencode ");
-    request::shell_quote(&mut curl, &format!("To={}", event.patient_phone));
-    curl.push_str(" \\\n  --data-urlencode ");
-    request::shell_quote(&mut curl, &format!("From={}", cfg.from));
-    curl.push_str(" \\\n  --data-urlencode ");
-    let mut p = String::with_capacity(parameters.len() + 11);
-    p.push_str("Parameters=");
-    p.push_str(&parameters);
-    request::shell_quote(&mut curl, &p);
-    curl.push_str(" \\\n  -u \"$TWILIO_API_KEY:$TWILIO_API_SECRET\"");
-
-    Ok(StudioRequest {
-        method: "POST",
+    Ok(ExecutionParts {
         url,
         headers: Headers {
             content_type: "application/x-www-form-urlencoded",
             accept: "application/json",
             authorization,
         },
+        body,
+    })
+}
+
+/// Append the form encoding of [`parameters_json`] without building the JSON first: the keys and
+/// punctuation are constant (`{"event_type":"` → `%7B%22event_type%22%3A%22`; Table B keys are
+/// `[a-z_]`, which form encoding keeps), only the values are escaped and encoded.
+#[doc(hidden)]
+pub fn parameters_form_into(out: &mut String, event: &AppointmentEvent) {
+    out.push_str("%7B");
+    for (i, f) in Field::ALL.iter().enumerate() {
+        out.push_str(if i == 0 { "%22" } else { "%22%2C%22" });
+        out.push_str(f.name());
+        out.push_str("%22%3A%22");
+        request::form_encode_json_contents_into(out, event.get(*f));
+    }
+    out.push_str("%22%7D");
+}
+
+/// The `Parameters` JSON: the 14 values with their Table B keys in Table B order — exactly
+/// `serde_json::to_string(event)`, written directly.
+pub fn parameters_json(event: &AppointmentEvent) -> String {
+    let len: usize = Field::ALL.iter().map(|f| event.get(*f).len()).sum();
+    let mut out = String::with_capacity(len + 320);
+    out.push('{');
+    for (i, f) in Field::ALL.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        crate::jsonw::push_key(&mut out, f.name());
+        crate::jsonw::push_str(&mut out, event.get(*f), crate::jsonw::Ascii::No);
+    }
+    out.push('}');
+    out
+}
+
+/// Build the v2 Executions request for an event (contract §3.1, §8.1).
+///
+/// The event must already be sanitized (the mappers do it; for hand-built events call
+/// [`sanitize::sanitize_event`]): any value the PAM flow would reject is an error
+/// (`MAP_BAD_EVENT`, pointer `/<key>`), as is a `patient_phone` that is not E.164
+/// (`STUDIO_BAD_PHONE`) or a bad config/credentials (`STUDIO_BAD_CONFIG`).
+pub fn build_studio_execution(
+    event: &AppointmentEvent,
+    cfg: &StudioConfig,
+    credentials: Option<&Credentials>,
+) -> Result<StudioRequest> {
+    let ExecutionParts { url, headers, body } = build_execution_parts(event, cfg, credentials)?;
+    let parameters = parameters_json(event);
+
+    let mut curl = String::with_capacity(parameters.len() + url.len() + 200);
+    curl.push_str("curl -X POST ");
+    request::shell_quote(&mut curl, &url);
+    curl.push_str(" \\\n  --data-urlencode ");
+    request::shell_quote_pair(&mut curl, "To=", &event.patient_phone);
+    curl.push_str(" \\\n  --data-urlencode ");
+    request::shell_quote_pair(&mut curl, "From=", &cfg.from);
+    curl.push_str(" \\\n  --data-urlencode ");
+    request::shell_quote_pair(&mut curl, "Parameters=", &parameters);
+    curl.push_str(" \\\n  -u \"$TWILIO_API_KEY:$TWILIO_API_SECRET\"");
+
+    Ok(StudioRequest {
+        method: "POST",
+        url,
+        headers,
         body,
         form: Form {
             to: event.patient_phone.clone(),
@@ -353,6 +411,45 @@ mod tests {
             ("STUDIO_BAD_CONFIG", "/username".into())
         );
         assert!(!format!("{c:?}").contains("\"x\""));
+    }
+
+    #[test]
+    fn body_encodes_the_parameters_json() {
+        let cfg = StudioConfig::new("FW0123456789abcdef0123456789abcdef", "+15017122661");
+        let mut e = ev();
+        for name in [
+            "O'Brien",
+            "a \"b\" \\ c",
+            "é😀\u{1}\u{7f}\t",
+            "",
+            "x_y-z.*~",
+        ] {
+            e.patient_last_name = name.into();
+            let mut want = String::from("To=%2B16175550142&From=%2B15017122661&Parameters=");
+            request::form_encode_into(&mut want, &serde_json::to_string(&e).unwrap());
+            let mut have = String::new();
+            parameters_form_into(&mut have, &e);
+            assert_eq!(
+                format!("To=%2B16175550142&From=%2B15017122661&Parameters={have}"),
+                want
+            );
+            if params::first_violation(&e).is_none() {
+                assert_eq!(build_execution_parts(&e, &cfg, None).unwrap().body, want);
+            }
+        }
+    }
+
+    #[test]
+    fn parameters_json_is_serde_json() {
+        let mut e = ev();
+        assert_eq!(parameters_json(&e), serde_json::to_string(&e).unwrap());
+        e.patient_last_name = "O'Brien \"Jr\" \\ é 😀 \u{1}\n".into();
+        e.appointment_location = "\u{7f}\u{2028}</script>".into();
+        assert_eq!(parameters_json(&e), serde_json::to_string(&e).unwrap());
+        assert_eq!(
+            parameters_json(&AppointmentEvent::default()),
+            serde_json::to_string(&AppointmentEvent::default()).unwrap()
+        );
     }
 
     #[test]

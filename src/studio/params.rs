@@ -289,24 +289,28 @@ pub struct Violation {
 /// Every violation in an event: the PAM validator's rules, the required keys (including the two
 /// required in practice, `appointment_timezone` and `patient_phone`) and the hazards.
 pub fn validate(e: &AppointmentEvent) -> Vec<Violation> {
-    let mut out = Vec::new();
-    for f in Field::ALL {
-        let v = e.get(f);
-        if f.required() && v.trim().is_empty() {
-            out.push(Violation {
-                field: f.name(),
-                rule: "PAM_REQUIRED",
-            });
-            continue;
-        }
-        if let Some(r) = check_value(f, v).or_else(|| hazard(f, v)) {
-            out.push(Violation {
-                field: f.name(),
-                rule: r,
-            });
-        }
+    Field::ALL.iter().filter_map(|f| violation(e, *f)).collect()
+}
+
+/// The first of [`validate`]'s violations (without collecting the others).
+pub fn first_violation(e: &AppointmentEvent) -> Option<Violation> {
+    Field::ALL.iter().find_map(|f| violation(e, *f))
+}
+
+fn violation(e: &AppointmentEvent, f: Field) -> Option<Violation> {
+    let v = e.get(f);
+    if f.required() && v.trim().is_empty() {
+        return Some(Violation {
+            field: f.name(),
+            rule: "PAM_REQUIRED",
+        });
     }
-    out
+    check_value(f, v)
+        .or_else(|| hazard(f, v))
+        .map(|rule| Violation {
+            field: f.name(),
+            rule,
+        })
 }
 
 /// Render the event the way Studio renders `{{flow.data}}` for a Run Function
