@@ -23,6 +23,8 @@
 //! assert!(!req.curl.contains("secret"));
 //! ```
 
+#[doc(hidden)]
+pub mod lean;
 pub mod params;
 pub mod request;
 pub mod sanitize;

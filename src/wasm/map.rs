@@ -245,28 +245,19 @@ impl Mapper {
         #[wasm_bindgen(unchecked_optional_param_type = "Credentials")] credentials: Option<JsValue>,
         #[wasm_bindgen(unchecked_optional_param_type = "MapOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let cfg = studio_config(None, &self.profile)?;
+        let cfg = self.profile.studio.as_ref().ok_or_else(no_studio_config)?;
         let creds = credentials_in(credentials)?;
         let opts = map_options(options)?;
         let bytes = json_input_bytes(&input)?;
         let result = map_input(&bytes, &self.profile, &opts).map_err(to_js_error)?;
-        let request = match &result.event {
-            Some(e) => {
-                let r = build_studio_execution(e, &cfg, creds.as_ref()).map_err(to_js_error)?;
-                Some(LeanRequest {
-                    url: r.url,
-                    headers: r.headers,
-                    body: r.body,
-                    idempotency_key: r.idempotency_key,
-                })
-            }
-            None => None,
-        };
-        json_out(&Execution {
-            request,
-            skip: result.skip.as_ref(),
-            warnings: result.warnings.iter().map(|w| w.code).collect(),
-        })
+        let text = crate::studio::lean::execution_json(
+            &result,
+            cfg,
+            creds.as_ref(),
+            crate::jsonw::Ascii::Yes,
+        )
+        .map_err(to_js_error)?;
+        js_sys::JSON::parse(&text)
     }
 
     /// Map, then build the Studio request when there is an event: `{ result, request }` where
@@ -293,22 +284,6 @@ impl Mapper {
             request,
         })
     }
-}
-
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LeanRequest {
-    url: String,
-    headers: crate::studio::Headers,
-    body: String,
-    idempotency_key: String,
-}
-
-#[derive(serde::Serialize)]
-struct Execution<'a> {
-    request: Option<LeanRequest>,
-    skip: Option<&'a crate::event::Skip>,
-    warnings: Vec<&'static str>,
 }
 
 /// Map options from JS (`undefined` = defaults); `nowMs` defaults to the host clock.
@@ -348,13 +323,15 @@ fn studio_config(v: Option<JsValue>, profile: &Profile) -> Result<StudioConfig, 
             cfg.validate().map_err(to_js_error)?;
             Ok(cfg)
         }
-        None => profile.studio.clone().ok_or_else(|| {
-            to_js_error(Error::new(
-                ErrorCode::StudioBadConfig,
-                "no Studio configuration: pass { flowSid, from } or set the profile's studio section",
-            ))
-        }),
+        None => profile.studio.clone().ok_or_else(no_studio_config),
     }
+}
+
+fn no_studio_config() -> JsValue {
+    to_js_error(Error::new(
+        ErrorCode::StudioBadConfig,
+        "no Studio configuration: pass { flowSid, from } or set the profile's studio section",
+    ))
 }
 
 fn credentials_in(v: Option<JsValue>) -> Result<Option<Credentials>, JsValue> {
