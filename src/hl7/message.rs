@@ -543,7 +543,8 @@ impl<'m> Segment<'m> {
         raw.get(..end).unwrap_or(raw)
     }
 
-    fn name_bytes(&self) -> &'m [u8] {
+    /// The first three bytes of the segment (its name when well formed), without decoding.
+    pub fn name_bytes(&self) -> &'m [u8] {
         let b = self.raw().as_bytes();
         b.get(..3).unwrap_or(b)
     }

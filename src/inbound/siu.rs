@@ -98,34 +98,71 @@ struct Idx<'m> {
     pid: Option<SegView<'m>>,
     pid_count: usize,
     pv1: Option<SegView<'m>>,
-    ais: Vec<SegView<'m>>,
-    ail: Vec<SegView<'m>>,
-    aip: Vec<SegView<'m>>,
-    aig: Vec<SegView<'m>>,
+    /// Every AIS, then every AIL, AIP and AIG (each kind in message order): one allocation.
+    resources: Vec<SegView<'m>>,
+    /// Where each kind ends in `resources` (AIS, AIL, AIP, AIG).
+    resource_ends: [usize; 4],
 }
+
+/// The resource segments, in the order of [`Idx::resources`].
+const RESOURCE_SEGS: [&[u8; 3]; 4] = [b"AIS", b"AIL", b"AIP", b"AIG"];
 
 impl<'m> Idx<'m> {
     fn build(msg: &'m Message<'m>) -> Idx<'m> {
         let mut idx = Idx::default();
         let d = msg.delimiters();
-        for s in msg.segments() {
-            let view = |s: &crate::hl7::Segment<'m>| SegView::new(s.raw(), d);
-            match s.name() {
-                "SCH" if idx.sch.is_none() => idx.sch = Some(view(&s)),
-                "TQ1" if idx.tq1.is_none() => idx.tq1 = Some(view(&s)),
-                "PID" => {
+        let mut counts = [0usize; 4];
+        // (kind, segment index) of the first resource segments, so that they are not searched for
+        // again below (messages with more fall back to a scan per kind).
+        let mut seen = [(0u8, 0usize); 16];
+        let mut n_seen = 0usize;
+        for (i, s) in msg.segments().enumerate() {
+            let name = s.name_bytes();
+            let view = || Some(SegView::new(s.raw(), d));
+            match name {
+                b"SCH" if idx.sch.is_none() => idx.sch = view(),
+                b"TQ1" if idx.tq1.is_none() => idx.tq1 = view(),
+                b"PID" => {
                     idx.pid_count += 1;
                     if idx.pid.is_none() {
-                        idx.pid = Some(view(&s));
+                        idx.pid = view();
                     }
                 }
                 // The PV1 of the first patient group.
-                "PV1" if idx.pv1.is_none() && idx.pid_count <= 1 => idx.pv1 = Some(view(&s)),
-                "AIS" => idx.ais.push(view(&s)),
-                "AIL" => idx.ail.push(view(&s)),
-                "AIP" => idx.aip.push(view(&s)),
-                "AIG" => idx.aig.push(view(&s)),
-                _ => {}
+                b"PV1" if idx.pv1.is_none() && idx.pid_count <= 1 => idx.pv1 = view(),
+                _ => {
+                    if let Some(k) = RESOURCE_SEGS.iter().position(|r| name == *r) {
+                        if let Some(c) = counts.get_mut(k) {
+                            *c += 1;
+                        }
+                        if let Some(slot) = seen.get_mut(n_seen) {
+                            *slot = (k as u8, i);
+                        }
+                        n_seen += 1;
+                    }
+                }
+            }
+        }
+        let total: usize = counts.iter().sum();
+        idx.resources.reserve_exact(total);
+        for (k, name) in RESOURCE_SEGS.iter().enumerate() {
+            if n_seen <= seen.len() {
+                for &(kind, i) in seen.iter().take(n_seen) {
+                    if usize::from(kind) == k {
+                        if let Some(s) = msg.segment_at(i) {
+                            idx.resources.push(SegView::new(s.raw(), d));
+                        }
+                    }
+                }
+            } else if counts.get(k).copied().unwrap_or(0) > 0 {
+                for s in msg.segments() {
+                    if s.name_bytes() == *name {
+                        idx.resources.push(SegView::new(s.raw(), d));
+                    }
+                }
+            }
+            if let Some(end) = idx.resource_ends.get_mut(k) {
+                *end = idx.resources.len();
             }
         }
         idx
@@ -133,11 +170,15 @@ impl<'m> Idx<'m> {
 
     /// The segments a candidate reads: all occurrences for resource segments, else the first.
     fn segs(&self, name: &str) -> &[SegView<'m>] {
+        if let Some(k) = RESOURCE_SEGS.iter().position(|r| name.as_bytes() == *r) {
+            let start = match k.checked_sub(1) {
+                Some(prev) => self.resource_ends.get(prev).copied().unwrap_or(0),
+                None => 0,
+            };
+            let end = self.resource_ends.get(k).copied().unwrap_or(0);
+            return self.resources.get(start..end).unwrap_or(&[]);
+        }
         match name {
-            "AIS" => &self.ais,
-            "AIL" => &self.ail,
-            "AIP" => &self.aip,
-            "AIG" => &self.aig,
             "MSH" => opt_slice(&self.msh),
             "SCH" => opt_slice(&self.sch),
             "TQ1" => opt_slice(&self.tq1),
