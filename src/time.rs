@@ -369,7 +369,14 @@ pub fn format_offset(minutes: i32) -> String {
 pub fn push_offset(s: &mut String, minutes: i32) {
     s.push(if minutes < 0 { '-' } else { '+' });
     let m = minutes.unsigned_abs();
-    let _ = write!(s, "{:02}{:02}", (m / 60) % 100, m % 60);
+    push_2(s, (m / 60) % 100);
+    push_2(s, m % 60);
+}
+
+/// `{:02}` of a value below 100, without the formatting machinery.
+fn push_2(s: &mut String, v: u32) {
+    s.push(char::from(b'0' + (v / 10 % 10) as u8));
+    s.push(char::from(b'0' + (v % 10) as u8));
 }
 
 /// `YYYY-MM-DDTHH:mm:ss` (no offset, no fraction). Years outside 0000–9999 are clamped to 4 digits
@@ -382,16 +389,29 @@ pub fn format_local(t: NaiveDateTime) -> String {
 
 fn push_local(s: &mut String, t: NaiveDateTime) {
     use chrono::{Datelike, Timelike};
-    let _ = write!(
-        s,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
+    let y = t.year();
+    match u32::try_from(y) {
+        Ok(y) if y <= 9999 => {
+            push_2(s, y / 100);
+            push_2(s, y % 100);
+        }
+        // `{:04}` of a negative or 5-digit year (never from a 4-digit HL7 year, but a UTC
+        // conversion may cross year 0 or 9999).
+        _ => {
+            let _ = write!(s, "{y:04}");
+        }
+    }
+    // Month, day, hour, minute, second are below 100 (a leap second is second 59 in chrono).
+    s.push('-');
+    push_2(s, t.month());
+    s.push('-');
+    push_2(s, t.day());
+    s.push('T');
+    push_2(s, t.hour());
+    s.push(':');
+    push_2(s, t.minute());
+    s.push(':');
+    push_2(s, t.second());
 }
 
 /// `YYYY-MM-DDTHH:mm:ssZ` (fraction dropped).
@@ -418,6 +438,67 @@ mod tests {
             .unwrap()
             .and_hms_opt(h, mi, 0)
             .unwrap()
+    }
+
+    /// The hand-written formatting equals the `write!` it replaces, at the edges of the range.
+    #[test]
+    fn formatting_matches_fmt() {
+        use chrono::{Datelike, Timelike};
+        let fmt = |t: NaiveDateTime| {
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        };
+        let mut cases = vec![
+            NaiveDateTime::MIN,
+            NaiveDateTime::MAX,
+            t(0, 1, 1, 0, 0),
+            t(9999, 12, 31, 23, 59),
+            t(10000, 1, 1, 0, 0),
+            t(-1, 12, 31, 23, 59),
+            t(2025, 3, 10, 9, 30),
+            t(7, 7, 7, 7, 7),
+        ];
+        cases.push(
+            NaiveDate::from_ymd_opt(2016, 12, 31)
+                .unwrap()
+                .and_hms_milli_opt(23, 59, 59, 1_500)
+                .unwrap(),
+        );
+        for c in cases {
+            assert_eq!(format_local(c), fmt(c));
+            assert_eq!(format_utc(c), format!("{}Z", fmt(c)));
+        }
+        for m in [
+            -1439,
+            -720,
+            -300,
+            -1,
+            0,
+            1,
+            330,
+            345,
+            840,
+            1439,
+            6039,
+            9999,
+            i32::MIN,
+        ] {
+            let u = m.unsigned_abs();
+            let want = format!(
+                "{}{:02}{:02}",
+                if m < 0 { '-' } else { '+' },
+                (u / 60) % 100,
+                u % 60
+            );
+            assert_eq!(format_offset(m), want, "{m}");
+        }
     }
 
     #[test]

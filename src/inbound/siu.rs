@@ -517,8 +517,14 @@ fn pos(seg: &str, field: usize, rep: Option<usize>) -> Position {
     }
 }
 
-fn parse_version(msg: &Message<'_>) -> (u8, u8) {
-    let v = msg.version();
+/// MSH-12.1 read as `(major, minor)`; `(2, 5)` when unreadable.
+fn parse_version(msh: &SegView<'_>) -> (u8, u8) {
+    // MSH-12, first repetition, first component (empty and `""` read as no version).
+    let v = msh
+        .field(12)
+        .and_then(|f| f.child(1))
+        .and_then(|r| r.child(1))
+        .and_then(|c| c.value());
     let s = v.as_deref().unwrap_or("").trim();
     let mut it = s.split('.');
     let major = it.next().and_then(|x| x.trim().parse::<u8>().ok());
@@ -563,7 +569,9 @@ pub fn map_message(msg: &Message<'_>, profile: &Profile) -> Result<MapResult> {
         None => None,
     };
     let (country, country_configured) = profile.default_country();
-    let version = parse_version(msg);
+    let msh_seg = msg.segment("MSH");
+    let msh_view = msh_seg.map(|s| SegView::header(s, msg.delimiters()));
+    let version = msh_view.as_ref().map_or((2, 5), parse_version);
     let mut cx = Ctx {
         profile,
         band: band_of(version),
@@ -581,8 +589,6 @@ pub fn map_message(msg: &Message<'_>, profile: &Profile) -> Result<MapResult> {
             needs_fetch: None,
         },
     };
-    let msh_seg = msg.segment("MSH");
-    let msh_view = msh_seg.map(|s| SegView::header(s, msg.delimiters()));
     let Some(msh) = msh_view.as_ref() else {
         return Ok(skip(
             cx.r,
@@ -809,8 +815,18 @@ fn classify_status(s: &str, profile: &Profile) -> Status {
     {
         return Status::Confirmed;
     }
-    let l = t.to_ascii_lowercase();
-    match l.as_str() {
+    // Every status below is at most 12 bytes: longer text is `Other` without lower-casing it.
+    let mut buf = [0u8; 12];
+    let l = match buf.get_mut(..t.len()) {
+        Some(dst) => {
+            for (d, b) in dst.iter_mut().zip(t.bytes()) {
+                *d = b.to_ascii_lowercase();
+            }
+            std::str::from_utf8(dst).unwrap_or("")
+        }
+        None => "",
+    };
+    match l {
         "booked" | "pending" | "overbook" | "waitlist" | "confirmed" | "scheduled" | "arrived"
         | "checked in" => Status::Active,
         "started" => Status::Started,
@@ -1531,7 +1547,9 @@ fn map_provider(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appo
     let mut aip_disagree = false;
     for c in siu_map::candidates(Field::ProviderLastName, cx.band) {
         let segs = idx.segs(c.seg);
-        let mut first_key: Option<(Option<String>, Option<String>)> = None;
+        // (id, family name) of the first person of this source.
+        type Key<'k> = (Option<Cow<'k, str>>, Option<Cow<'k, str>>);
+        let mut first_key: Option<Key<'_>> = None;
         for (i, s) in segs.iter().enumerate() {
             let person = match c.how {
                 How::Xcn => {
@@ -1591,17 +1609,13 @@ fn map_provider(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appo
             if person.id.is_none() && person.last.is_none() && person.first.is_none() {
                 continue;
             }
-            let key = (
-                person.id.as_deref().map(str::to_owned),
-                person.last.as_deref().map(str::to_owned),
-            );
             match &first_key {
                 None => {
-                    first_key = Some(key);
+                    first_key = Some((person.id.clone(), person.last.clone()));
                     people.push(person);
                 }
-                Some(k) => {
-                    if *k != key && c.seg == "AIP" {
+                Some((id, last)) => {
+                    if (id, last) != (&person.id, &person.last) && c.seg == "AIP" {
                         aip_disagree = true;
                     }
                 }
