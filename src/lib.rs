@@ -30,6 +30,7 @@ pub mod phone;
 pub mod profile;
 pub mod reply;
 pub mod studio;
+mod text;
 pub mod time;
 
 #[doc(hidden)]

@@ -425,7 +425,7 @@ pub fn normalize(
     raw: &str,
     default_country: Option<&str>,
 ) -> Result<(PhoneNumber, Notes), PhoneError> {
-    let text = raw.trim();
+    let text = crate::text::trim(raw);
     if text.is_empty() {
         return Err(PhoneError::Empty);
     }

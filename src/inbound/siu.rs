@@ -466,11 +466,11 @@ fn query<'m>(msg: &'m Message<'m>, p: &Path) -> Option<El<'m>> {
 fn trim_cow(c: Cow<'_, str>) -> Option<Cow<'_, str>> {
     match c {
         Cow::Borrowed(s) => {
-            let t = s.trim();
+            let t = crate::text::trim(s);
             (!t.is_empty()).then_some(Cow::Borrowed(t))
         }
         Cow::Owned(s) => {
-            let t = s.trim();
+            let t = crate::text::trim(&s);
             if t.is_empty() {
                 None
             } else if t.len() == s.len() {
@@ -808,7 +808,7 @@ impl Status {
 }
 
 fn classify_status(s: &str, profile: &Profile) -> Status {
-    let t = s.trim();
+    let t = crate::text::trim(s);
     if profile
         .confirmed_statuses()
         .any(|c| c.eq_ignore_ascii_case(t))

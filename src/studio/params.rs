@@ -221,7 +221,7 @@ pub fn is_iso8601(s: &str) -> bool {
 /// `PAM_TIMEZONE`, `PAM_REQUIRED`). Mirrors `validateAppointment` on the value *as the save
 /// function sees it* (trimmed).
 pub fn check_value(f: Field, raw: &str) -> Option<&'static str> {
-    let v = raw.trim();
+    let v = crate::text::trim(raw);
     let present = !v.is_empty();
     match f {
         Field::EventType => (!PAM_EVENT_TYPES.contains(&v)).then_some("PAM_EVENT_TYPE"),
@@ -258,24 +258,58 @@ pub fn check_value(f: Field, raw: &str) -> Option<&'static str> {
 /// (`,` `=` `{` `}`), `CONTROL_CHAR`, `ID_SLASH` (`/` in `patient_id`/`appointment_id`, PAM's S3
 /// key), `ID_JSON_UNSAFE` (`"` or `\` in an id spliced into the reply JSON).
 pub fn hazard(f: Field, v: &str) -> Option<&'static str> {
-    if v.chars().any(|c| matches!(c, ',' | '=' | '{' | '}')) {
+    // One byte scan for all four checks (they are reported in this order of precedence). Every
+    // character checked is ASCII except the C1 controls U+0080–U+009F, which `char::is_control`
+    // includes: in UTF-8 they are 0xC2 followed by 0x80–0x9F.
+    let mut seen = 0u8;
+    let b = v.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        seen |= HAZARD_CLASS.get(usize::from(c)).copied().unwrap_or(0);
+        if c == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)) {
+            seen |= H_CONTROL;
+        }
+    }
+    if seen & H_DELIMITER != 0 {
         return Some("FLOWDATA_DELIMITER");
     }
-    if v.chars().any(char::is_control) {
+    if seen & H_CONTROL != 0 {
         return Some("CONTROL_CHAR");
     }
-    if matches!(f, Field::PatientId | Field::AppointmentId) && v.contains('/') {
+    if matches!(f, Field::PatientId | Field::AppointmentId) && seen & H_SLASH != 0 {
         return Some("ID_SLASH");
     }
     if matches!(
         f,
         Field::PatientId | Field::AppointmentId | Field::ProviderId
-    ) && v.chars().any(|c| c == '"' || c == '\\')
+    ) && seen & H_QUOTE != 0
     {
         return Some("ID_JSON_UNSAFE");
     }
     None
 }
+
+const H_DELIMITER: u8 = 1;
+const H_CONTROL: u8 = 2;
+const H_SLASH: u8 = 4;
+const H_QUOTE: u8 = 8;
+
+/// The [`hazard`] class of each byte (C1 controls, two bytes in UTF-8, are checked apart).
+const HAZARD_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = match c {
+            b',' | b'=' | b'{' | b'}' => H_DELIMITER,
+            0..=0x1f | 0x7f => H_CONTROL,
+            b'/' => H_SLASH,
+            b'"' | b'\\' => H_QUOTE,
+            _ => 0,
+        };
+        i += 1;
+    }
+    t
+};
 
 /// One value the flow would reject or mangle.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -299,7 +333,7 @@ pub fn first_violation(e: &AppointmentEvent) -> Option<Violation> {
 
 fn violation(e: &AppointmentEvent, f: Field) -> Option<Violation> {
     let v = e.get(f);
-    if f.required() && v.trim().is_empty() {
+    if f.required() && crate::text::trim(v).is_empty() {
         return Some(Violation {
             field: f.name(),
             rule: "PAM_REQUIRED",
@@ -393,6 +427,46 @@ mod tests {
             hazard(Field::PatientLastName, "Smith, Jr"),
             Some("FLOWDATA_DELIMITER")
         );
+    }
+
+    /// The one-pass byte scan equals the char-based definition it replaced.
+    #[test]
+    fn hazard_matches_char_definition() {
+        fn reference(f: Field, v: &str) -> Option<&'static str> {
+            if v.chars().any(|c| matches!(c, ',' | '=' | '{' | '}')) {
+                return Some("FLOWDATA_DELIMITER");
+            }
+            if v.chars().any(char::is_control) {
+                return Some("CONTROL_CHAR");
+            }
+            if matches!(f, Field::PatientId | Field::AppointmentId) && v.contains('/') {
+                return Some("ID_SLASH");
+            }
+            if matches!(
+                f,
+                Field::PatientId | Field::AppointmentId | Field::ProviderId
+            ) && v.chars().any(|c| c == '"' || c == '\\')
+            {
+                return Some("ID_JSON_UNSAFE");
+            }
+            None
+        }
+        let mut samples: Vec<String> = [
+            "", "plain", "a,b", "a/b\"", "x\u{7f}", "\u{80}", "\u{9f}", "\u{a0}", "Â\u{85}", "é/",
+            "\\", "{}", "=", "\u{1}/", "\"/,", "ÂÂ", "\u{2028}", "\u{85}\"",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        samples.push((0u32..0x800).filter_map(char::from_u32).collect());
+        for c in (0u32..0x800).filter_map(char::from_u32) {
+            samples.push(format!("a{c}b"));
+        }
+        for v in &samples {
+            for f in Field::ALL {
+                assert_eq!(hazard(f, v), reference(f, v), "{f:?} {v:?}");
+            }
+        }
     }
 
     #[test]

@@ -129,9 +129,8 @@ fn repl(c: char, location: bool) -> Repl {
 /// Repair a name or location. Returns the value (borrowed when already fine) and what changed.
 fn repair_text(v: &str, location: bool) -> (Cow<'_, str>, Changes) {
     let mut ch = Changes::default();
-    let t = v.trim();
-    let clean = t.chars().all(|c| name_char_ok(c) && c != ',') && !t.contains("  ");
-    if clean {
+    let t = crate::text::trim(v);
+    if is_clean_text(t) {
         return (Cow::Borrowed(t), ch);
     }
     let mut out = String::with_capacity(t.len() + 8);
@@ -163,6 +162,25 @@ fn repair_text(v: &str, location: bool) -> (Cow<'_, str>, Changes) {
         collapsed.push_str(w);
     }
     (Cow::Owned(collapsed), ch)
+}
+
+/// Whether [`repair_text`] leaves `t` as it is: every character in the name class except `,`,
+/// and no double space. One byte loop for ASCII text; the character test otherwise.
+fn is_clean_text(t: &str) -> bool {
+    if !t.is_ascii() {
+        return t.chars().all(|c| name_char_ok(c) && c != ',') && !t.contains("  ");
+    }
+    let mut prev_space = false;
+    for &b in t.as_bytes() {
+        let space = b == b' ';
+        if (space && prev_space)
+            || !(b.is_ascii_alphanumeric() || matches!(b, b' ' | b'.' | b'\'' | b'-'))
+        {
+            return false;
+        }
+        prev_space = space;
+    }
+    true
 }
 
 /// Characters an id may keep as they are: the PAM id class minus the flow-data delimiters, the
@@ -286,7 +304,7 @@ pub fn sanitize_event(
 ) -> Result<()> {
     for f in Field::ALL {
         let v = e.get(f);
-        let trimmed = v.trim();
+        let trimmed = crate::text::trim(v);
         let trim_changed = trimmed.len() != v.len();
         match f {
             Field::EventType
@@ -459,6 +477,33 @@ pub fn sanitize_event(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clean_text_matches_the_char_test() {
+        let mut samples: Vec<String> = [
+            "",
+            "a",
+            "a  b",
+            "a b",
+            " ",
+            "  ",
+            "O'Brien-Smith Jr.",
+            "a,b",
+            "é  é",
+            "é",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for c in (0u32..0x180).filter_map(char::from_u32) {
+            samples.push(format!("x{c}y"));
+            samples.push(format!("{c} {c}"));
+        }
+        for t in &samples {
+            let want = t.chars().all(|c| name_char_ok(c) && c != ',') && !t.contains("  ");
+            assert_eq!(is_clean_text(t), want, "{t:?}");
+        }
+    }
     use crate::studio::params::validate;
 
     fn base() -> AppointmentEvent {
