@@ -77,12 +77,11 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     let mut warnings = Vec::new();
     match std::str::from_utf8(bytes) {
         Ok(text) => {
-            let non_ascii = !text.is_ascii();
-            if non_ascii
-                && matches!(
-                    declared,
-                    Declared::Latin1 | Declared::Latin9 | Declared::Ascii
-                )
+            // (The ASCII scan only when the declaration makes it matter.)
+            if matches!(
+                declared,
+                Declared::Latin1 | Declared::Latin9 | Declared::Ascii
+            ) && !text.is_ascii()
             {
                 warnings.push(Warning::new(
                     "CHARSET_DECLARED_MISMATCH",
