@@ -415,28 +415,15 @@ function createEventHandler(options = {}) {
 // ---- IE_ENDPOINT (reply) Function ---------------------------------------------------------------
 
 /**
- * The bodies the PAM HTTP Request widgets can have sent for these parsed fields: the template
- * (`{\n"flow_sid": "…",\n"event_type": "…",\n…\n}`, values inserted raw), and the
- * `patchStudioFlow` variant (values through Liquid `to_json`: JSON-escaped, with non-ASCII kept
- * or `\u`-escaped). Distinct strings only; `[]` when a field is missing or not a string.
+ * The bodies the PAM HTTP Request widgets can have sent for these parsed fields (the package's
+ * `replyBodyCandidates`: the shipped template and the `patchStudioFlow` / `to_json` variants).
+ * Distinct strings only; `[]` when a field is missing or not a string.
  * @param {Record<string, unknown>} fields
+ * @param {any} [api] the package (default: the one this adapter loads)
  * @returns {string[]}
  */
-function replyBodyCandidates(fields) {
-  if (!REPLY_KEYS.every((k) => typeof fields?.[k] === 'string')) return [];
-  const f = /** @type {Record<string, string>} */ (fields);
-  /** @type {((v: string) => string)[]} */
-  const encoders = [
-    (v) => `"${v}"`,
-    (v) => JSON.stringify(v),
-    (v) => JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
-  ];
-  const out = new Set();
-  for (const enc of encoders) {
-    // event_type is a literal in the widget body ("Confirm" / "Cancel"), never a Liquid value.
-    out.add(`{\n${REPLY_KEYS.map((k) => `"${k}": ${k === 'event_type' ? `"${f[k]}"` : enc(f[k])}`).join(',\n')}\n}`);
-  }
-  return [...out];
+function replyBodyCandidates(fields, api = require('./ehr_studio_bridge.cjs')) {
+  return api.replyBodyCandidates(fields);
 }
 
 /**
@@ -605,7 +592,7 @@ function createReplyHandler(options = {}) {
     if (verify !== 'signature' && verify !== 'gateway') throw coded('CONFIG_BAD_VERIFY', 'EHR_REPLY_VERIFY must be signature or gateway');
     const contentType = header(event, 'content-type') || undefined;
     const fields = Object.fromEntries(REPLY_KEYS.filter((k) => k in event).map((k) => [k, event[k]]));
-    const candidates = replyBodyCandidates(fields);
+    const candidates = replyBodyCandidates(fields, api);
     /** @type {string} */
     let body;
     /** @type {Record<string, unknown>} */

@@ -117,7 +117,7 @@ export function eventPayload(
 ): { input: string | Uint8Array; via: "hl7" | "hl7Base64" | "json" | "fields" } | null;
 
 /** The exact bodies the PAM widgets (template and `patchStudioFlow` variants) send for these fields. */
-export function replyBodyCandidates(fields: Record<string, unknown>): string[];
+export function replyBodyCandidates(fields: Record<string, unknown>, api?: { replyBodyCandidates(fields: Record<string, unknown>): string[] }): string[];
 
 /** `"/ehr_studio_bridge_bg.wasm"`: the asset key for `assets/ehr_studio_bridge_bg.private.wasm`. */
 export const DEFAULT_WASM_ASSET: string;

@@ -10,6 +10,7 @@
 //! | FHIR R4 | [`reply_to_fhir`] (JSON Patch, FHIRPath Patch, PUT, AppointmentResponse, Oracle Millennium) |
 //! | what did the EHR say? | [`parse_ehr_response`], [`parse_fhir_response`] |
 //! | fix the flow | [`patch_studio_flow`] |
+//! | no raw body (Twilio Functions)? | [`widget_body_candidates`]: rebuild the widget's exact body to check `bodySHA256` |
 //!
 //! Configuration: [`ReplyConfig`] (the profile's `reply` section). The core never sends anything:
 //! hosts send the requests it describes.
@@ -22,6 +23,7 @@ pub mod parse;
 pub mod signature;
 pub mod srm;
 mod urlnorm;
+pub mod widget;
 
 pub use config::{FhirReplyConfig, Hl7ReplyConfig, ReplyConfig};
 pub use ehr_response::{parse_ehr_response, parse_fhir_response, EhrError, EhrOutcome};
@@ -35,3 +37,4 @@ pub use signature::{
     SignatureInput, Verdict,
 };
 pub use srm::reply_to_hl7;
+pub use widget::{widget_body_candidates, WIDGET_KEYS};

@@ -360,6 +360,34 @@ pub fn parse_ehr_response(
     json_out(&reply::parse_fhir_response(status as u16, &body).map_err(to_js_error)?)
 }
 
+/// Every body the PAM flow's HTTP Request widgets can have sent for these values — the shipped
+/// template and the `patchStudioFlow` (`to_json`) variants — for hosts without the raw body (Twilio
+/// Functions merge the JSON into `event`): accept a reply only when one candidate's SHA-256 is the
+/// signed `bodySHA256` (`verifyTwilioSignature({…, body: candidate})`). `[]` when one of the five
+/// keys is missing or not a string.
+#[wasm_bindgen(js_name = replyBodyCandidates, unchecked_return_type = "string[]")]
+pub fn reply_body_candidates(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] fields: JsValue,
+) -> Array {
+    let out = Array::new();
+    if !fields.is_object() {
+        return out;
+    }
+    let get = |k: &str| {
+        Reflect::get(&fields, &JsValue::from_str(k))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let values: Vec<String> = reply::WIDGET_KEYS.iter().filter_map(|k| get(k)).collect();
+    let Ok(five) = <[String; 5]>::try_from(values) else {
+        return out;
+    };
+    for body in reply::widget_body_candidates(five.each_ref().map(String::as_str)) {
+        out.push(&JsValue::from_str(&body));
+    }
+    out
+}
+
 /// Fix the PAM Studio flow definition: `confirm_booked` sends "Cancel", `IE_ENDPOINT` set, widget
 /// body values JSON-escaped. Accepts the flow as JSON text or an object; reports every change.
 #[wasm_bindgen(js_name = patchStudioFlow, unchecked_return_type = "FlowPatchResult")]

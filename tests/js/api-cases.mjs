@@ -18,6 +18,7 @@ export const EXPORTS = [
   'Mapper', 'map', 'mapHl7', 'mapFhir', 'mapRedox', 'mapJson', 'detectInput',
   'buildStudioExecution', 'validateProfile', 'presets',
   'parseReply', 'verifyTwilioSignature', 'replyToHl7', 'replyToFhir', 'parseEhrResponse', 'patchStudioFlow',
+  'replyBodyCandidates',
 ];
 
 /** @typedef {Record<string, any>} Api */
@@ -519,6 +520,16 @@ cases.push(
       return [form.valid, form.mode, json.valid, json.mode, bytes.valid, bad.valid, bad.reason];
     },
     expected: [true, 'form', true, 'body', true, false, 'BODY_HASH_MISMATCH'],
+  },
+  {
+    name: 'replyBodyCandidates: the exact widget body, whose SHA-256 a JSON-body signature check accepts',
+    run: (api) => {
+      const c = api.replyBodyCandidates({
+        flow_sid: 'FW0123456789abcdef0123456789abcdef', event_type: 'Cancel', appointment_id: 'FL%2F1', provider_id: '1234', patient_id: 'MRN1',
+      });
+      return { n: c.length, exact: c[0] === REPLY_BODY, missing: api.replyBodyCandidates({ flow_sid: 'FW1' }).length };
+    },
+    expected: { n: 1, exact: true, missing: 0 },
   },
   {
     name: 'replyToHl7: SRM^S04 v2.5.1 with the decoded ids, parseable by parseHl7',
