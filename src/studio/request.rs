@@ -10,25 +10,34 @@
 /// assert_eq!(s, "%2B1+617+%7B%22a%22%3A%22%C3%A9%22%7D");
 /// ```
 pub fn form_encode_into(out: &mut String, s: &str) {
+    form_encode_with(out, s, push_form_byte);
+}
+
+/// The scan both encoders share: runs of kept bytes are copied, every other byte goes to `escape`.
+fn form_encode_with(out: &mut String, s: &str, escape: impl Fn(&mut String, u8)) {
     out.reserve(s.len() + s.len() / 2);
-    let b = s.as_bytes();
     let mut start = 0usize;
-    for (i, &c) in b.iter().enumerate() {
+    for (i, &c) in s.as_bytes().iter().enumerate() {
         if FORM_KEEP.get(usize::from(c)).copied().unwrap_or(false) {
             continue;
         }
         if start < i {
             out.push_str(s.get(start..i).unwrap_or(""));
         }
-        if c == b' ' {
-            out.push('+');
-        } else {
-            let at = 3 * usize::from(c);
-            out.push_str(PERCENT.get(at..at + 3).unwrap_or(""));
-        }
+        escape(out, c);
         start = i + 1;
     }
     out.push_str(s.get(start..).unwrap_or(""));
+}
+
+/// One byte that [`FORM_KEEP`] does not keep: space → `+`, anything else → `%XX`.
+fn push_form_byte(out: &mut String, c: u8) {
+    if c == b' ' {
+        out.push('+');
+    } else {
+        let at = 3 * usize::from(c);
+        out.push_str(PERCENT.get(at..at + 3).unwrap_or(""));
+    }
 }
 
 /// Append the contents of `s` as a JSON string (without the quotes, escaped exactly as
@@ -40,43 +49,26 @@ pub fn form_encode_into(out: &mut String, s: &str) {
 /// assert_eq!(s, "O%5C%22B+%C3%A9%5Cn");
 /// ```
 pub fn form_encode_json_contents_into(out: &mut String, s: &str) {
-    out.reserve(s.len() + s.len() / 2);
-    let b = s.as_bytes();
-    let mut start = 0usize;
-    for (i, &c) in b.iter().enumerate() {
-        if FORM_KEEP.get(usize::from(c)).copied().unwrap_or(false) {
-            continue;
-        }
-        if start < i {
-            out.push_str(s.get(start..i).unwrap_or(""));
-        }
-        match c {
-            b' ' => out.push('+'),
-            b'"' => out.push_str("%5C%22"),
-            b'\\' => out.push_str("%5C%5C"),
-            0x08 => out.push_str("%5Cb"),
-            0x0c => out.push_str("%5Cf"),
-            b'\n' => out.push_str("%5Cn"),
-            b'\r' => out.push_str("%5Cr"),
-            b'\t' => out.push_str("%5Ct"),
-            0..=0x1f => {
-                // `\u00XX`, lower-case hex like serde_json (letters and digits are kept).
-                const LOWER: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("%5Cu00");
-                for d in [c >> 4, c & 0xf] {
-                    out.push(char::from(
-                        LOWER.get(usize::from(d)).copied().unwrap_or(b'0'),
-                    ));
-                }
-            }
-            _ => {
-                let at = 3 * usize::from(c);
-                out.push_str(PERCENT.get(at..at + 3).unwrap_or(""));
+    form_encode_with(out, s, |out, c| match c {
+        b'"' => out.push_str("%5C%22"),
+        b'\\' => out.push_str("%5C%5C"),
+        0x08 => out.push_str("%5Cb"),
+        0x0c => out.push_str("%5Cf"),
+        b'\n' => out.push_str("%5Cn"),
+        b'\r' => out.push_str("%5Cr"),
+        b'\t' => out.push_str("%5Ct"),
+        0..=0x1f => {
+            // `\u00XX`, lower-case hex like serde_json (letters and digits are kept).
+            const LOWER: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("%5Cu00");
+            for d in [c >> 4, c & 0xf] {
+                out.push(char::from(
+                    LOWER.get(usize::from(d)).copied().unwrap_or(b'0'),
+                ));
             }
         }
-        start = i + 1;
-    }
-    out.push_str(s.get(start..).unwrap_or(""));
+        _ => push_form_byte(out, c),
+    });
 }
 
 /// The bytes [`form_encode_into`] keeps as they are: alphanumerics and `*-._`.
