@@ -20,7 +20,7 @@ use crate::event::{
     skip_codes, AppointmentEvent, EventType, Field, MapResult, NeedsFetch, Provenance, Skip, Source,
 };
 use crate::phone::{self, LineKind, Note, PhoneNumber};
-use crate::profile::{CallbackFormat, FilterRule, Profile, SanitizeMode, WhenMissing};
+use crate::profile::{CallbackFormat, FilterRule, Phones, Profile, SanitizeMode, WhenMissing};
 use crate::studio::sanitize::sanitize_event;
 use crate::time::Tz;
 use crate::time::{self, AmbiguousPolicy, Resolution};
@@ -280,77 +280,28 @@ impl<'p> Cx<'p> {
         for (i, c) in cands.iter().enumerate() {
             match normalize_plausible(c.text, country) {
                 Ok((n, notes)) => {
-                    let tier = match c.mark {
-                        Mark::Mobile => Tier::Mobile,
-                        Mark::Work => Tier::Work,
-                        _ if n.kind == LineKind::Mobile => Tier::Mobile,
-                        _ if n.kind == LineKind::Landline => Tier::Landline,
-                        _ => Tier::Unknown,
-                    };
+                    let tier = Tier::of(c.mark == Mark::Mobile, c.mark == Mark::Work, n.kind);
                     ok.push((tier, n, notes, i));
                 }
                 Err(err) => self.warn_at(err.code(), err.message(), f, c.src.clone()),
             }
         }
         let ph = &self.profile.phones;
-        let allowed = |t: Tier| match t {
-            Tier::Mobile => true,
-            Tier::Unknown => !ph.require_mobile,
-            Tier::Work => ph.allow_work,
-            Tier::Landline => ph.allow_landline,
-        };
-        let mut order: Vec<usize> = (0..ok.len()).collect();
-        order.sort_by_key(|&i| ok.get(i).map(|c| c.0));
-        let chosen = order
-            .into_iter()
-            .find(|&i| ok.get(i).is_some_and(|c| allowed(c.0)));
+        let chosen = Tier::choose(ok.iter().map(|c| c.0), ph);
         let Some((tier, number, notes, ci)) = chosen.and_then(|i| ok.get(i)).cloned() else {
             for (tier, _, _, ci) in &ok {
-                let src = cands.get(*ci).map(|c| c.src.clone()).unwrap_or_default();
-                let (code, m) = match tier {
-                    Tier::Work => (
-                        "MAP_PHONE_WORK_SKIPPED",
-                        "a work number was not used (phones.allowWork is off)",
-                    ),
-                    Tier::Landline => (
-                        "MAP_PHONE_LANDLINE_SKIPPED",
-                        "a number in a landline range was not used (phones.allowLandline is off)",
-                    ),
-                    Tier::Unknown => (
-                        "MAP_PHONE_UNMARKED_SKIPPED",
-                        "a number not marked mobile was not used (phones.requireMobile is on)",
-                    ),
-                    Tier::Mobile => continue,
-                };
-                self.warn_at(code, m, f, src);
+                if let Some((code, m)) = tier.not_used_warning() {
+                    let src = cands.get(*ci).map(|c| c.src.clone()).unwrap_or_default();
+                    self.warn_at(code, m, f, src);
+                }
             }
             self.prov(f, Provenance::none("no usable mobile number"));
             return false;
         };
         let Some(c) = cands.get(ci) else { return false };
-        let marked = c.mark == Mark::Mobile;
-        let rule = match (tier, marked) {
-            (Tier::Mobile, true) => c.mobile_rule,
-            (Tier::Mobile, false) => "first number in a mobile range",
-            (Tier::Unknown, _) => "no number marked mobile: first home/unmarked number",
-            (Tier::Work, _) => "no mobile or home number: work number (phones.allowWork)",
-            (Tier::Landline, _) => "no mobile number: landline (phones.allowLandline)",
-        };
-        match tier {
-            Tier::Unknown => self.warn_at(
-                "MAP_PHONE_NOT_MARKED_MOBILE",
-                "the number used is not marked as a mobile number; it may not receive SMS (set phones.requireMobile to skip such numbers)",
-                f,
-                c.src.clone(),
-            ),
-            Tier::Work => self.warn_at("MAP_PHONE_WORK_USED", "the number used is a work number", f, c.src.clone()),
-            Tier::Landline => self.warn_at(
-                "MAP_PHONE_LANDLINE_USED",
-                "the number used is in a landline range and may not receive SMS",
-                f,
-                c.src.clone(),
-            ),
-            Tier::Mobile => {}
+        let rule = tier.rule(c.mark == Mark::Mobile, c.mobile_rule);
+        if let Some((code, m)) = tier.used_warning() {
+            self.warn_at(code, format!("the number used {m}"), f, c.src.clone());
         }
         self.phone_notes(notes, f, &c.src);
         e.patient_phone = number.e164;
@@ -791,12 +742,102 @@ pub(crate) enum Mark {
     Unknown,
 }
 
+/// How fit a patient phone candidate is for SMS, best first. One policy for every input format:
+/// the SIU mapper and the JSON mappers classify, filter, choose and warn through it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Tier {
+pub(crate) enum Tier {
+    /// Marked mobile, or unmarked in a mobile range.
     Mobile,
+    /// Home or unmarked, range unknown.
     Unknown,
+    /// Marked work (or read from a work-only source such as PID-14).
     Work,
+    /// In a landline range.
     Landline,
+}
+
+impl Tier {
+    /// A source marking (mobile / work) wins over the number's range.
+    pub fn of(marked_mobile: bool, marked_work: bool, kind: LineKind) -> Tier {
+        if marked_mobile {
+            Tier::Mobile
+        } else if marked_work {
+            Tier::Work
+        } else {
+            match kind {
+                LineKind::Mobile => Tier::Mobile,
+                LineKind::Landline => Tier::Landline,
+                LineKind::Unknown => Tier::Unknown,
+            }
+        }
+    }
+
+    /// Whether the profile's `phones` section lets a number of this tier be texted.
+    pub fn allowed(self, ph: &Phones) -> bool {
+        match self {
+            Tier::Mobile => true,
+            Tier::Unknown => !ph.require_mobile,
+            Tier::Work => ph.allow_work,
+            Tier::Landline => ph.allow_landline,
+        }
+    }
+
+    /// The first candidate of the best allowed tier (source order breaks ties).
+    pub fn choose(tiers: impl Iterator<Item = Tier>, ph: &Phones) -> Option<usize> {
+        tiers
+            .enumerate()
+            .filter(|&(_, t)| t.allowed(ph))
+            .min_by_key(|&(_, t)| t)
+            .map(|(i, _)| i)
+    }
+
+    /// The warning for a number of this tier that the profile did not allow (none for mobiles).
+    pub fn not_used_warning(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Tier::Work => Some((
+                "MAP_PHONE_WORK_SKIPPED",
+                "a work number was not used (phones.allowWork is off)",
+            )),
+            Tier::Landline => Some((
+                "MAP_PHONE_LANDLINE_SKIPPED",
+                "a number in a landline range was not used (phones.allowLandline is off)",
+            )),
+            Tier::Unknown => Some((
+                "MAP_PHONE_UNMARKED_SKIPPED",
+                "a number not marked mobile was not used (phones.requireMobile is on)",
+            )),
+            Tier::Mobile => None,
+        }
+    }
+
+    /// The warning when the chosen number is of this tier: a code and a predicate the caller puts
+    /// after its subject ("PID-13 …", "the number used …"). None for mobiles.
+    pub fn used_warning(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Tier::Unknown => Some((
+                "MAP_PHONE_NOT_MARKED_MOBILE",
+                "is not marked as a mobile number; it may not receive SMS (set phones.requireMobile to skip such numbers)",
+            )),
+            Tier::Work => Some(("MAP_PHONE_WORK_USED", "is a work number")),
+            Tier::Landline => Some((
+                "MAP_PHONE_LANDLINE_USED",
+                "is in a landline range and may not receive SMS",
+            )),
+            Tier::Mobile => None,
+        }
+    }
+
+    /// The provenance rule of a chosen number of this tier; `marked_rule` names the source's
+    /// mobile marking.
+    pub fn rule(self, marked: bool, marked_rule: &'static str) -> &'static str {
+        match (self, marked) {
+            (Tier::Mobile, true) => marked_rule,
+            (Tier::Mobile, false) => "first number in a mobile range",
+            (Tier::Unknown, _) => "no number marked mobile: first home/unmarked number",
+            (Tier::Work, _) => "no mobile or home number: work number (phones.allowWork)",
+            (Tier::Landline, _) => "no mobile number: landline (phones.allowLandline)",
+        }
+    }
 }
 
 /// A patient phone candidate, in source order.

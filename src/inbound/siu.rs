@@ -32,6 +32,7 @@
 //! assert_eq!(r.provenance.get(ehr_studio_bridge::event::Field::PatientPhone).unwrap().source.to_string(), "PID-13[3]");
 //! ```
 
+use super::common::Tier;
 use super::siu_map::{self, band_of, How};
 use crate::error::{Error, ErrorCode, Position, Result, Warning};
 use crate::event::{
@@ -40,7 +41,7 @@ use crate::event::{
 };
 use crate::hl7::datetime::{DateTime, Offset, Precision};
 use crate::hl7::{mllp, Delimiters, Level, Message, Path};
-use crate::phone::{self, LineKind, Note, PhoneNumber};
+use crate::phone::{self, Note, PhoneNumber};
 use crate::profile::{AppointmentIdChoice, CallbackFormat, Profile, SanitizeMode, WhenMissing};
 use crate::studio::sanitize::sanitize_event;
 use crate::time::Tz;
@@ -1848,14 +1849,6 @@ fn xtn_number(x: &Xtn<'_>, structured_first: bool, country: &str) -> Option<(Nor
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Tier {
-    Mobile,
-    Unknown,
-    Work,
-    Landline,
-}
-
 struct PhoneCand {
     tier: Tier,
     number: PhoneNumber,
@@ -1891,17 +1884,7 @@ fn consider(
         Err(err) => cx.warn_at(err.code(), err.message(), f, pos(at.0, at.1, at.2)),
         Ok((number, notes)) => {
             let marked = x.marker == Marker::Mobile;
-            let tier = if marked {
-                Tier::Mobile
-            } else if x.marker == Marker::Work || work_source {
-                Tier::Work
-            } else if number.kind == LineKind::Mobile {
-                Tier::Mobile
-            } else if number.kind == LineKind::Landline {
-                Tier::Landline
-            } else {
-                Tier::Unknown
-            };
+            let tier = Tier::of(marked, x.marker == Marker::Work || work_source, number.kind);
             cands.push(PhoneCand {
                 tier,
                 number,
@@ -1959,11 +1942,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                         if let Some(v) = val(Some(el)) {
                             match phone::normalize(&v, Some(country)) {
                                 Ok((number, notes)) => {
-                                    let tier = match number.kind {
-                                        LineKind::Mobile => Tier::Mobile,
-                                        LineKind::Landline => Tier::Landline,
-                                        LineKind::Unknown => Tier::Unknown,
-                                    };
+                                    let tier = Tier::of(false, false, number.kind);
                                     cands.push(PhoneCand {
                                         tier,
                                         number,
@@ -2004,48 +1983,21 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
             }
         }
     }
-    let ph = &cx.profile.phones;
-    let allowed = |t: Tier| match t {
-        Tier::Mobile => true,
-        Tier::Unknown => !ph.require_mobile,
-        Tier::Work => ph.allow_work,
-        Tier::Landline => ph.allow_landline,
-    };
-    let mut order: Vec<usize> = (0..cands.len()).collect();
-    order.sort_by_key(|&i| cands.get(i).map(|c| c.tier));
-    let chosen = order
-        .into_iter()
-        .find(|&i| cands.get(i).is_some_and(|c| allowed(c.tier)));
+    let chosen = Tier::choose(cands.iter().map(|c| c.tier), &cx.profile.phones);
     let Some(ci) = chosen else {
         for c in &cands {
-            let (code, m) = match c.tier {
-                Tier::Work => (
-                    "MAP_PHONE_WORK_SKIPPED",
-                    "a work number was not used (phones.allowWork is off)",
-                ),
-                Tier::Landline => (
-                    "MAP_PHONE_LANDLINE_SKIPPED",
-                    "a number in a landline range was not used (phones.allowLandline is off)",
-                ),
-                Tier::Unknown => (
-                    "MAP_PHONE_UNMARKED_SKIPPED",
-                    "a number not marked mobile was not used (phones.requireMobile is on)",
-                ),
-                Tier::Mobile => continue,
-            };
-            cx.warn(code, format!("{}: {m}", c.path), f);
+            if let Some((code, m)) = c.tier.not_used_warning() {
+                cx.warn(code, format!("{}: {m}", c.path), f);
+            }
         }
         cx.prov(f, Provenance::none("no usable mobile number"));
         return false;
     };
     let Some(c) = cands.get(ci) else { return false };
-    let rule = match (c.tier, c.marked) {
-        (Tier::Mobile, true) => "first number marked mobile (XTN-3 CP or a mobile use text)",
-        (Tier::Mobile, false) => "first number in a mobile range",
-        (Tier::Unknown, _) => "no number marked mobile: first home/unmarked number",
-        (Tier::Work, _) => "no mobile or home number: work number (phones.allowWork)",
-        (Tier::Landline, _) => "no mobile number: landline (phones.allowLandline)",
-    };
+    let rule = c.tier.rule(
+        c.marked,
+        "first number marked mobile (XTN-3 CP or a mobile use text)",
+    );
     let path = c.path.clone();
     let number = c.number.e164.clone();
     let notes = c.notes;
@@ -2057,15 +2009,8 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
             f,
         );
     }
-    match tier {
-        Tier::Unknown => cx.warn(
-            "MAP_PHONE_NOT_MARKED_MOBILE",
-            format!("{path} is not marked as a mobile number; it may not receive SMS (set phones.requireMobile to skip such numbers)"),
-            f,
-        ),
-        Tier::Work => cx.warn("MAP_PHONE_WORK_USED", format!("{path} is a work number"), f),
-        Tier::Landline => cx.warn("MAP_PHONE_LANDLINE_USED", format!("{path} is in a landline range and may not receive SMS"), f),
-        Tier::Mobile => {}
+    if let Some((code, m)) = tier.used_warning() {
+        cx.warn(code, format!("{path} {m}"), f);
     }
     for n in notes.iter() {
         if n == Note::DefaultCountryUsed {
