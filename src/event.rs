@@ -813,6 +813,23 @@ impl MapResult {
 }
 
 #[cfg(test)]
+impl AppointmentEvent {
+    /// A minimal valid event for unit tests: BOOKED, a US mobile, only the keys PAM requires.
+    pub(crate) fn minimal_for_tests() -> AppointmentEvent {
+        AppointmentEvent {
+            event_type: "BOOKED".into(),
+            event_datetime_utc: "2024-01-01T10:00:00Z".into(),
+            patient_id: "1".into(),
+            patient_phone: "+16175550142".into(),
+            appointment_id: "A1".into(),
+            appointment_datetime: "2024-01-02T10:00:00".into(),
+            appointment_timezone: "-0500".into(),
+            ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -355,16 +355,7 @@ mod tests {
     use super::*;
 
     fn ev() -> AppointmentEvent {
-        AppointmentEvent {
-            event_type: "BOOKED".into(),
-            event_datetime_utc: "2024-01-01T10:00:00Z".into(),
-            patient_id: "1".into(),
-            patient_phone: "+16175550142".into(),
-            appointment_id: "A1".into(),
-            appointment_datetime: "2024-01-02T10:00:00".into(),
-            appointment_timezone: "-0500".into(),
-            ..Default::default()
-        }
+        AppointmentEvent::minimal_for_tests()
     }
 
     #[test]
