@@ -539,6 +539,34 @@ pub struct ConsentFilter {
     pub when_missing: WhenMissing,
 }
 
+impl ConsentFilter {
+    /// Decide on the consent value read at [`ConsentFilter::path`] (`None` when absent):
+    /// `Some((rule, reason))` to skip, or `None` to send. Values compare case-insensitively.
+    pub fn verdict(&self, value: Option<&str>) -> Option<(String, String)> {
+        match value {
+            Some(v) => {
+                let consented = match &self.values {
+                    Some(list) => list.iter().any(|x| x.eq_ignore_ascii_case(v)),
+                    None => v.eq_ignore_ascii_case("Y"),
+                };
+                (!consented).then(|| {
+                    (
+                        "filters.smsConsent".into(),
+                        "the SMS consent field does not hold a consent value".into(),
+                    )
+                })
+            }
+            None => (self.when_missing == WhenMissing::Skip).then(|| {
+                (
+                    "filters.smsConsent.whenMissing".into(),
+                    "the SMS consent field is empty and the profile skips when consent is missing"
+                        .into(),
+                )
+            }),
+        }
+    }
+}
+
 /// `filters` section.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -20,7 +20,7 @@ use crate::event::{
     skip_codes, AppointmentEvent, EventType, Field, MapResult, NeedsFetch, Provenance, Skip, Source,
 };
 use crate::phone::{self, LineKind, Note, PhoneNumber};
-use crate::profile::{CallbackFormat, FilterRule, Phones, Profile, SanitizeMode, WhenMissing};
+use crate::profile::{CallbackFormat, FilterRule, Phones, Profile, SanitizeMode};
 use crate::studio::sanitize::sanitize_event;
 use crate::time::Tz;
 use crate::time::{self, AmbiguousPolicy, Resolution};
@@ -613,27 +613,8 @@ impl<'p> Cx<'p> {
         let fl = &profile.filters;
         if let Some(c) = &fl.sms_consent {
             let v = self.filter_value(Some(&c.path), filter, None, "smsConsent");
-            let ok_values: Vec<&str> = match &c.values {
-                Some(v) => v.iter().map(String::as_str).collect(),
-                None => vec!["Y"],
-            };
-            match v {
-                Some(v) => {
-                    if !ok_values.iter().any(|x| x.eq_ignore_ascii_case(&v)) {
-                        return Some((
-                            "filters.smsConsent".into(),
-                            "the SMS consent field does not hold a consent value".into(),
-                        ));
-                    }
-                }
-                None => {
-                    if c.when_missing == WhenMissing::Skip {
-                        return Some((
-                            "filters.smsConsent.whenMissing".into(),
-                            "the SMS consent field is empty and the profile skips when consent is missing".into(),
-                        ));
-                    }
-                }
+            if let Some(skip) = c.verdict(v.as_deref()) {
+                return Some(skip);
             }
         }
         let rules: [(&str, &Option<FilterRule>, Option<String>); 4] = [

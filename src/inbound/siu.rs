@@ -42,7 +42,7 @@ use crate::event::{
 use crate::hl7::datetime::{DateTime, Offset, Precision};
 use crate::hl7::{mllp, Delimiters, Level, Message, Path};
 use crate::phone::{self, Note, PhoneNumber};
-use crate::profile::{AppointmentIdChoice, CallbackFormat, Profile, SanitizeMode, WhenMissing};
+use crate::profile::{AppointmentIdChoice, CallbackFormat, Profile, SanitizeMode};
 use crate::studio::sanitize::sanitize_event;
 use crate::time::Tz;
 use crate::time::{self, AmbiguousPolicy, Resolution};
@@ -2277,27 +2277,8 @@ fn apply_filters(
 ) -> Option<(String, String)> {
     let fl = &cx.profile.filters;
     if let Some(c) = &fl.sms_consent {
-        let ok_values: Vec<&str> = match &c.values {
-            Some(v) => v.iter().map(String::as_str).collect(),
-            None => vec!["Y"],
-        };
-        match filter_value(msg, &c.path) {
-            Some(v) => {
-                if !ok_values.iter().any(|x| x.eq_ignore_ascii_case(&v)) {
-                    return Some((
-                        "filters.smsConsent".into(),
-                        "the SMS consent field does not hold a consent value".into(),
-                    ));
-                }
-            }
-            None => {
-                if c.when_missing == WhenMissing::Skip {
-                    return Some((
-                        "filters.smsConsent.whenMissing".into(),
-                        "the SMS consent field is empty and the profile skips when consent is missing".into(),
-                    ));
-                }
-            }
+        if let Some(skip) = c.verdict(filter_value(msg, &c.path).as_deref()) {
+            return Some(skip);
         }
     }
     #[allow(clippy::type_complexity)]
