@@ -1093,18 +1093,16 @@ fn map_start(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                     if let Ok(dt) = parsed {
                         last = Some((v.clone(), dt));
                     }
+                    // Built only when reported: most starts repeat the first one.
+                    let here = || {
+                        let comp = (c.comp > 1).then_some(c.comp);
+                        path_of(c.seg, i + 1, segs.len(), c.field, None, comp)
+                    };
                     match parsed {
                         Ok(dt) => match &first {
                             None => {
                                 first = Some(dt);
-                                let path = path_of(
-                                    c.seg,
-                                    i + 1,
-                                    segs.len(),
-                                    c.field,
-                                    None,
-                                    (c.comp > 1).then_some(c.comp),
-                                );
+                                let path = here();
                                 found.push(StartFound {
                                     dt,
                                     path: path.into(),
@@ -1117,14 +1115,7 @@ fn map_start(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                             }
                         },
                         Err(_) => {
-                            let path = path_of(
-                                c.seg,
-                                i + 1,
-                                segs.len(),
-                                c.field,
-                                None,
-                                (c.comp > 1).then_some(c.comp),
-                            );
+                            let path = here();
                             cx.warn(
                                 "MAP_BAD_DATETIME",
                                 format!("{path} is not a valid HL7 date/time; it was ignored"),
