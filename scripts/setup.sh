@@ -62,7 +62,7 @@ else
 fi
 
 # 4. JS dev tooling, exactly as locked (binaryen for wasm-opt, typescript 5 + 7, playwright-core,
-#    and the Node 22 binary used to re-run the Node tests).
+#    and the Node 22 and 24 binaries used to re-run the Node tests).
 say "npm ci"
 npm ci --no-audit --no-fund
 

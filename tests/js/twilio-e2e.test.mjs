@@ -1,7 +1,7 @@
 // @ts-check
 // End to end in Twilio's own local runtime: the example service (examples/twilio-service) with the
 // packed package, started with `twilio-run start` (root devDependency) under whichever Node runs
-// this file (scripts/test.sh: Node 20 and Node 22; twilio-run forks each invocation with the same
+// this file (scripts/test.sh: Node 20, 22 and 24; twilio-run forks each invocation with the same
 // binary). twilio-node inside the Functions talks to a local fake Studio/EHR server
 // (tests/js/twilio-fakes.mjs) through `profile.studio.baseUrl`; every request it records is
 // asserted exactly against what the package itself builds in-process for the same input.
