@@ -55,7 +55,7 @@
 //! the schema table.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::event::Field;
+use crate::event::{AppointmentEvent, Field, Provenance};
 use crate::hl7::Path;
 use crate::studio::StudioConfig;
 use crate::time::AmbiguousPolicy;
@@ -472,6 +472,21 @@ impl Defaults {
         v.as_deref()
             .filter(|s| !s.trim().is_empty())
             .map(|s| (s, name))
+    }
+
+    /// Set `f` of `e` to its profile default, or clear it when there is none; the provenance to
+    /// record (`none_rule` names why there was no source value).
+    pub fn fill(&self, e: &mut AppointmentEvent, f: Field, none_rule: &'static str) -> Provenance {
+        match self.for_field(f) {
+            Some((v, setting)) => {
+                *e.get_mut(f) = v.to_owned();
+                Provenance::profile(setting, "profile default (no source value)")
+            }
+            None => {
+                e.get_mut(f).clear();
+                Provenance::none(none_rule)
+            }
+        }
     }
 }
 

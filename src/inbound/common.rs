@@ -203,19 +203,8 @@ impl<'p> Cx<'p> {
 
     /// The profile default for `f`, else empty with `none_rule`.
     pub fn default_or_none(&mut self, e: &mut AppointmentEvent, f: Field, none_rule: &'static str) {
-        match self.profile.defaults.for_field(f) {
-            Some((v, setting)) => {
-                *e.get_mut(f) = v.to_owned();
-                self.prov(
-                    f,
-                    Provenance::profile(setting, "profile default (no source value)"),
-                );
-            }
-            None => {
-                e.get_mut(f).clear();
-                self.prov(f, Provenance::none(none_rule));
-            }
-        }
+        let p = self.profile.defaults.fill(e, f, none_rule);
+        self.prov(f, p);
     }
 
     /// End with a skip decided before the values were mapped (no draft).

@@ -1337,19 +1337,8 @@ fn apply_override(cx: &mut Ctx<'_>, msg: &Message<'_>, f: Field, e: &mut Appoint
 }
 
 fn apply_default(cx: &mut Ctx<'_>, f: Field, e: &mut AppointmentEvent, none_rule: &'static str) {
-    match cx.profile.defaults.for_field(f) {
-        Some((v, setting)) => {
-            *e.get_mut(f) = v.to_owned();
-            cx.prov(
-                f,
-                Provenance::profile(setting, "profile default (no source value)"),
-            );
-        }
-        None => {
-            e.get_mut(f).clear();
-            cx.prov(f, Provenance::none(none_rule));
-        }
-    }
+    let p = cx.profile.defaults.fill(e, f, none_rule);
+    cx.prov(f, p);
 }
 
 fn map_patient_id(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut AppointmentEvent) {
