@@ -166,15 +166,7 @@ pub fn patch_studio_flow(flow_json: &str, opts: &FlowPatchOptions) -> Result<Flo
                 }
             }
         }
-        for s in states.iter_mut() {
-            let name = s
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
-            if s.get("type").and_then(Value::as_str) != Some("make-http-request") {
-                continue;
-            }
+        for (name, s) in widgets_mut(states, "make-http-request") {
             let Some(want) = intended.iter().find(|(n, _)| *n == name).map(|(_, w)| *w) else {
                 continue;
             };
@@ -208,15 +200,7 @@ pub fn patch_studio_flow(flow_json: &str, opts: &FlowPatchOptions) -> Result<Flo
     // 2. IE_ENDPOINT
     if let Some(url) = endpoint {
         let mut found = false;
-        for s in states.iter_mut() {
-            if s.get("type").and_then(Value::as_str) != Some("set-variables") {
-                continue;
-            }
-            let name = s
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
+        for (name, s) in widgets_mut(states, "set-variables") {
             let vars = s
                 .pointer_mut("/properties/variables")
                 .and_then(Value::as_array_mut);
@@ -250,15 +234,7 @@ pub fn patch_studio_flow(flow_json: &str, opts: &FlowPatchOptions) -> Result<Flo
 
     // 3./4. request widgets: value escaping and add_twilio_auth
     let mut escaped_any = false;
-    for s in states.iter_mut() {
-        if s.get("type").and_then(Value::as_str) != Some("make-http-request") {
-            continue;
-        }
-        let name = s
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned();
+    for (name, s) in widgets_mut(states, "make-http-request") {
         let Some(props) = s.get_mut("properties").and_then(Value::as_object_mut) else {
             continue;
         };
@@ -308,6 +284,24 @@ pub fn patch_studio_flow(flow_json: &str, opts: &FlowPatchOptions) -> Result<Flo
         changes,
         warnings,
     })
+}
+
+/// The flow's widgets of one `type`, each with its `name` (empty when absent).
+fn widgets_mut<'a>(
+    states: &'a mut [Value],
+    ty: &'a str,
+) -> impl Iterator<Item = (String, &'a mut Value)> + 'a {
+    states
+        .iter_mut()
+        .filter(move |s| s.get("type").and_then(Value::as_str) == Some(ty))
+        .map(|s| {
+            let name = s
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            (name, s)
+        })
 }
 
 fn check_endpoint(u: &str, warnings: &mut Vec<Warning>) -> Result<String> {
