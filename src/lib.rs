@@ -27,6 +27,7 @@ pub mod inbound;
 #[doc(hidden)]
 pub mod jsonw;
 pub mod phone;
+pub mod pointer;
 pub mod profile;
 pub mod reply;
 pub mod studio;

@@ -16,8 +16,19 @@
 use super::params::{check_value, hazard, id_char_ok, name_char_ok};
 use crate::error::{Error, ErrorCode, Result, Warning};
 use crate::event::{AppointmentEvent, Field};
-use crate::profile::SanitizeMode;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+
+/// PAM sanitization mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SanitizeMode {
+    /// Transliterate / replace, with a warning per change.
+    #[default]
+    Repair,
+    /// Reject any value the PAM flow would not accept (`MAP_STRICT_REJECTED`).
+    Strict,
+}
 
 #[derive(Default)]
 struct Changes {
