@@ -10,6 +10,7 @@
 //! * `JSON_BAD_TYPE` — an element the mapper reads has the wrong type, with its pointer.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::pointer::Ptr;
 use serde_json::Value;
 
 /// The deepest nesting accepted. FHIR resources inside a Bundle entry with `contained` resources
@@ -98,85 +99,6 @@ fn check_depth(b: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Escape one reference token (`~` → `~0`, `/` → `~1`).
-pub fn escape_token(key: &str, out: &mut String) {
-    for c in key.chars() {
-        match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// A JSON pointer built lazily: a chain of borrowed steps on the stack, rendered only when a value
-/// is chosen or an error is reported.
-#[derive(Clone, Copy)]
-pub struct Ptr<'a> {
-    parent: Option<&'a Ptr<'a>>,
-    step: Step<'a>,
-}
-
-#[derive(Clone, Copy)]
-enum Step<'a> {
-    /// A prefix written as is (`""` for the document root, `options.resources/0` …).
-    Root(&'a str),
-    Key(&'a str),
-    Idx(usize),
-}
-
-impl<'a> Ptr<'a> {
-    /// A root with a literal prefix (`""` is the document itself).
-    pub const fn root(prefix: &'a str) -> Ptr<'a> {
-        Ptr {
-            parent: None,
-            step: Step::Root(prefix),
-        }
-    }
-    /// The member `key` of this object.
-    pub fn key(&'a self, key: &'a str) -> Ptr<'a> {
-        Ptr {
-            parent: Some(self),
-            step: Step::Key(key),
-        }
-    }
-    /// The element `i` of this array.
-    pub fn idx(&'a self, i: usize) -> Ptr<'a> {
-        Ptr {
-            parent: Some(self),
-            step: Step::Idx(i),
-        }
-    }
-    /// Render (`/entry/0/resource/name/1/given/0`).
-    pub fn render(&self) -> String {
-        let mut s = String::with_capacity(48);
-        self.write(&mut s);
-        s
-    }
-    fn write(&self, s: &mut String) {
-        if let Some(p) = self.parent {
-            p.write(s);
-        }
-        match self.step {
-            Step::Root(r) => s.push_str(r),
-            Step::Key(k) => {
-                s.push('/');
-                escape_token(k, s);
-            }
-            Step::Idx(i) => {
-                s.push('/');
-                s.push_str(&i.to_string());
-            }
-        }
-    }
-}
-
-impl std::fmt::Display for Ptr<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.render())
-    }
-}
-
 /// A `JSON_BAD_TYPE` error at `p`.
 pub fn bad_type(p: &Ptr<'_>, expected: &str) -> Error {
     Error::new(ErrorCode::JsonBadType, format!("expected {expected} here")).at_pointer(p.render())
@@ -242,20 +164,6 @@ pub fn bool_at(v: &Value, key: &str, p: &Ptr<'_>) -> Result<Option<bool>> {
     }
 }
 
-/// Validate an RFC 6901 pointer (`""` or `/a/b~1c/0`).
-pub fn pointer_ok(p: &str) -> bool {
-    if p.is_empty() {
-        return true;
-    }
-    if !p.starts_with('/') {
-        return false;
-    }
-    let b = p.as_bytes();
-    b.iter()
-        .enumerate()
-        .all(|(i, &c)| c != b'~' || matches!(b.get(i + 1), Some(b'0') | Some(b'1')))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,16 +193,8 @@ mod tests {
     }
 
     #[test]
-    fn pointers_render_lazily() {
+    fn typed_access_reports_pointers() {
         let r = Ptr::root("");
-        let e = r.key("entry");
-        let e0 = e.idx(0);
-        let k = e0.key("a/b~c");
-        assert_eq!(k.render(), "/entry/0/a~1b~0c");
-        assert_eq!(
-            Ptr::root("options.resources").idx(2).render(),
-            "options.resources/2"
-        );
         let v: Value = serde_json::json!({"s": 1, "a": {}, "o": [], "n": null, "t": " x "});
         assert_eq!(str_at(&v, "t", &r).unwrap(), Some("x"));
         assert_eq!(str_at(&v, "n", &r).unwrap(), None);
@@ -304,8 +204,5 @@ mod tests {
         assert!(arr_at(&v, "a", &r).is_err());
         assert!(obj_at(&v, "o", &r).is_err());
         assert_eq!(id_at(&v, "s", &r).unwrap().as_deref(), Some("1"));
-        assert!(
-            pointer_ok("/a/b~0~1") && pointer_ok("") && !pointer_ok("a") && !pointer_ok("/a~2")
-        );
     }
 }

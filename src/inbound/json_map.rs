@@ -41,9 +41,10 @@
 //! ```
 
 use super::common::{parse_iso, Cx, FilterInput, Mark, PhoneCand, ZoneChoice};
-use super::json::{self, bad_type, Ptr};
+use super::json::{self, bad_type};
 use crate::error::{Error, ErrorCode, Result};
 use crate::event::{skip_codes, AppointmentEvent, EventType, Field, MapResult, Provenance, Source};
+use crate::pointer::Ptr;
 use crate::profile::{PathList, Profile};
 use crate::time;
 use serde_json::Value;

@@ -26,12 +26,13 @@
 //! ```
 
 use super::common::{parse_iso, Cx, FilterInput, Mark, PhoneCand, ZoneChoice};
-use super::json::{self, arr_at, bad_type, id_at, obj_at, str_at, Ptr};
+use super::json::{self, arr_at, bad_type, id_at, obj_at, str_at};
 use super::redox_map::{self, EVENT_TYPES, PROVIDERS, PROVIDER_RULE, REDOX_MAP};
 use crate::error::{Error, ErrorCode, Result};
 use crate::event::{
     skip_codes, AppointmentEvent, EntityId, EventType, Field, MapResult, Provenance, Source,
 };
+use crate::pointer::Ptr;
 use crate::profile::Profile;
 use serde_json::Value;
 

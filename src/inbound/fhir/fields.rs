@@ -5,7 +5,8 @@ use super::index::{read_reference, Index, Reference};
 use super::table::Role;
 use crate::error::Result;
 use crate::inbound::common::{parse_iso, Mark};
-use crate::inbound::json::{arr_at, bad_type, id_at, obj_at, str_at, Ptr};
+use crate::inbound::json::{arr_at, bad_type, id_at, obj_at, str_at};
+use crate::pointer::Ptr;
 use chrono::NaiveDateTime;
 use serde_json::Value;
 

@@ -4,7 +4,8 @@
 //! identifier-only references.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::inbound::json::{arr_at, bad_type, obj_at, str_at, Ptr};
+use crate::inbound::json::{arr_at, bad_type, obj_at, str_at};
+use crate::pointer::Ptr;
 use serde_json::Value;
 
 /// Where a resource came from.

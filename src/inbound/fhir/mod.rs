@@ -62,7 +62,8 @@ use crate::event::{
     Source,
 };
 use crate::inbound::common::{parse_iso, Cx, FilterInput, PhoneCand, ZoneChoice};
-use crate::inbound::json::{self, arr_at, bad_type, obj_at, str_at, Ptr};
+use crate::inbound::json::{self, arr_at, bad_type, obj_at, str_at};
+use crate::pointer::Ptr;
 use crate::profile::{CallbackSource, FirstNameUse, IdSource, Profile};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -145,7 +146,7 @@ pub(crate) fn check_options(v: &Value, extra: &[(&str, fn(&Value) -> bool, &str)
     for (k, x) in o {
         let ptr = {
             let mut p = String::from("/");
-            json::escape_token(k, &mut p);
+            crate::pointer::escape_token(k, &mut p);
             p
         };
         match base.iter().chain(extra.iter()).find(|(n, _, _)| n == k) {

@@ -4,7 +4,8 @@
 
 use super::index::{read_reference, Reference, Res};
 use crate::error::Result;
-use crate::inbound::json::{arr_at, bad_type, id_at, obj_at, str_at, Ptr};
+use crate::inbound::json::{arr_at, bad_type, id_at, obj_at, str_at};
+use crate::pointer::Ptr;
 use serde_json::Value;
 
 /// One notification event.
