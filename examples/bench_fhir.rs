@@ -3,8 +3,8 @@
 //!
 //! `cargo run --release --example bench_fhir`
 use ehr_studio_bridge::{
-    build_studio_execution, map_fhir, map_input, map_redox, FhirOptions, MapOptions, MapResult,
-    Profile, StudioConfig,
+    build_studio_execution, map_fhir, map_input, map_redox, CompiledProfile, FhirOptions,
+    MapOptions, MapResult, StudioConfig,
 };
 use std::time::Instant;
 
@@ -49,10 +49,11 @@ fn main() {
         .expect("fixture");
     let redox =
         std::fs::read("tests/fixtures/redox/scheduling-modification.json").expect("fixture");
-    let fp = Profile::from_json(r#"{"sender":{"defaultCountry":"US"}}"#).expect("profile");
-    let rp =
-        Profile::from_json(r#"{"sender":{"timeZone":"America/Chicago","defaultCountry":"US"}}"#)
-            .expect("profile");
+    let fp = CompiledProfile::from_json(r#"{"sender":{"defaultCountry":"US"}}"#).expect("profile");
+    let rp = CompiledProfile::from_json(
+        r#"{"sender":{"timeZone":"America/Chicago","defaultCountry":"US"}}"#,
+    )
+    .expect("profile");
     let fo = FhirOptions::default();
     let mo = MapOptions::default();
     bench(

@@ -1,7 +1,9 @@
 //! Native timing of SIU → full Studio request (map + sanitize + build), per message.
 //!
 //! `cargo run --release --example bench_map`
-use ehr_studio_bridge::{build_studio_execution, inbound::map_hl7, profile::Profile, StudioConfig};
+use ehr_studio_bridge::{
+    build_studio_execution, inbound::map_hl7, profile::CompiledProfile, StudioConfig,
+};
 use std::time::Instant;
 
 /// CPU time of this thread in nanoseconds (Linux `schedstat`), so that a loaded shared machine
@@ -11,7 +13,7 @@ fn cpu_ns() -> Option<u64> {
     s.split_whitespace().next()?.parse().ok()
 }
 
-fn bench(name: &str, bytes: &[u8], profile: &Profile, cfg: &StudioConfig) {
+fn bench(name: &str, bytes: &[u8], profile: &CompiledProfile, cfg: &StudioConfig) {
     let run = || {
         let r = map_hl7(bytes, profile).expect("maps");
         let e = r.event.expect("event");
@@ -49,9 +51,10 @@ fn bench(name: &str, bytes: &[u8], profile: &Profile, cfg: &StudioConfig) {
 }
 
 fn main() {
-    let profile =
-        Profile::from_json(r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"}}"#)
-            .expect("profile");
+    let profile = CompiledProfile::from_json(
+        r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"}}"#,
+    )
+    .expect("profile");
     let cfg = StudioConfig::new("FW0123456789abcdef0123456789abcdef", "+15017122661");
     for f in ["siu_s12_small.hl7", "siu_s12_large.hl7"] {
         let bytes = std::fs::read(format!("tests/fixtures/perf/{f}")).expect("fixture");

@@ -3,15 +3,15 @@
 //!
 //! `cargo run --example map_file -- [--profile '<json>'] FILE...`
 use ehr_studio_bridge::{
-    detect, inbound::map_hl7_stream, map_input, profile::Profile, InputKind, MapOptions,
+    detect, inbound::map_hl7_stream, map_input, profile::CompiledProfile, InputKind, MapOptions,
 };
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let mut profile = Profile::default();
+    let mut profile = CompiledProfile::default();
     if args.first().map(String::as_str) == Some("--profile") {
         let p = args.get(1).cloned().unwrap_or_default();
-        profile = match Profile::from_json(&p) {
+        profile = match CompiledProfile::from_json(&p) {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("{e}");

@@ -85,14 +85,14 @@ pub fn hl7_everything(data: &[u8]) {
 /// request whenever there is an event. Invariants: an event always builds a request, carries all
 /// 14 keys and passes the PAM validator; a skip never carries an event.
 pub fn map_everything(data: &[u8]) {
-    use crate::profile::Profile;
+    use crate::profile::CompiledProfile;
     use crate::studio::{build_studio_execution, params, StudioConfig};
     let profiles = [
-        Ok(Profile::default()),
-        Profile::from_json(
+        Ok(CompiledProfile::default()),
+        CompiledProfile::from_json(
             r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"},"sanitize":"strict"}"#,
         ),
-        Profile::from_json(
+        CompiledProfile::from_json(
             r#"{"preset":"athenahealth","sender":{"timeZone":"Europe/Paris","defaultCountry":"FR"},
                 "filters":{"smsConsent":{"path":"PD1-12","values":["Y"],"whenMissing":"send"},"facility":{"deny":["X"]}},
                 "phones":{"allowWork":true,"allowLandline":true}}"#,
@@ -130,11 +130,11 @@ pub fn json_inputs(data: &[u8]) {
     use crate::error::ErrorCode;
     use crate::event::{skip_codes, MapResult};
     use crate::inbound::{detect, fhir, json_map, map_input, redox, MapOptions};
-    use crate::profile::Profile;
+    use crate::profile::CompiledProfile;
     use std::sync::OnceLock;
 
-    fn profiles() -> &'static [Profile] {
-        static P: OnceLock<Vec<Profile>> = OnceLock::new();
+    fn profiles() -> &'static [CompiledProfile] {
+        static P: OnceLock<Vec<CompiledProfile>> = OnceLock::new();
         P.get_or_init(|| {
             [
                 "{}",
@@ -149,7 +149,7 @@ pub fn json_inputs(data: &[u8]) {
                            "events":{"new":"BOOKED","x":"skip"},"eventTime":"/t","timeZone":"/tz"}}"#,
             ]
             .iter()
-            .filter_map(|p| Profile::from_json(p).ok())
+            .filter_map(|p| CompiledProfile::from_json(p).ok())
             .collect()
         })
     }

@@ -43,7 +43,7 @@ pub use inbound::{
     detect, map_fhir, map_fhir_all, map_hl7, map_input, map_json, map_redox, FhirOptions,
     InputKind, MapOptions,
 };
-pub use profile::Profile;
+pub use profile::{CompiledProfile, Profile};
 pub use studio::{build_studio_execution, Credentials, StudioConfig, StudioRequest};
 
 /// The crate version (also exported to JavaScript as `version()`).

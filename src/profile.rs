@@ -54,6 +54,7 @@
 //! The sections are open for extension: a new section is one more field here and one more entry in
 //! the schema table.
 
+mod compiled;
 mod defaults;
 mod fhir;
 mod filters;
@@ -68,6 +69,7 @@ mod sender;
 mod studio;
 
 pub use crate::studio::sanitize::SanitizeMode;
+pub use compiled::CompiledProfile;
 pub use defaults::Defaults;
 pub use fhir::{
     CallbackSource, EnteredInError, FhirRules, FirstNameUse, IdSource, WithoutPrevious,
@@ -161,20 +163,27 @@ impl Profile {
     /// assert_eq!(e.position.unwrap().pointer.as_deref(), Some("/sender/timezone"));
     /// ```
     pub fn from_json(json: &str) -> Result<Profile> {
-        let v: Value = serde_json::from_str(json).map_err(|e| {
-            Error::new(
-                ErrorCode::JsonInvalid,
-                format!(
-                    "the profile is not valid JSON (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
-        Self::from_value(v)
+        CompiledProfile::from_json(json).map(CompiledProfile::into_profile)
     }
+
     /// [`Profile::from_json`] for an already-parsed JSON value.
     pub fn from_value(v: Value) -> Result<Profile> {
+        CompiledProfile::from_value(v).map(CompiledProfile::into_profile)
+    }
+
+    /// A preset by name (see [`PRESETS`]).
+    pub fn preset(name: &str) -> Result<Profile> {
+        CompiledProfile::preset(name).map(CompiledProfile::into_profile)
+    }
+
+    /// Validate and compile: what the mappers take (see [`CompiledProfile`]).
+    pub fn compile(self) -> Result<CompiledProfile> {
+        CompiledProfile::new(self)
+    }
+
+    /// Keys and types against the schema, the preset merged, the reply section typed: everything
+    /// but [`Profile::validate`].
+    fn from_value_unvalidated(v: Value) -> Result<Profile> {
         check(&v, Ty::Obj(ROOT), "")?;
         let merged = match v.get("preset").and_then(Value::as_str) {
             Some(name) => {
@@ -189,17 +198,7 @@ impl Profile {
         let mut p: Profile = serde_json::from_value(merged)
             .map_err(|e| bad("", &format!("the profile does not match the schema: {e}")))?;
         reply::follow_appointment_id(&mut p, reply_id_given);
-        p.validate()?;
         Ok(p)
-    }
-
-    /// A preset by name (see [`PRESETS`]).
-    pub fn preset(name: &str) -> Result<Profile> {
-        let mut v = presets::preset_value(name)?;
-        if let Value::Object(o) = &mut v {
-            o.insert("preset".into(), Value::String(name.to_owned()));
-        }
-        Self::from_value(v)
     }
 
     /// Check the semantic rules (zones, countries, paths, keys, SIDs), section by section (the
@@ -217,6 +216,20 @@ impl Profile {
         studio::validate(&self.studio)?;
         Ok(())
     }
+}
+
+/// The profile's JSON text, parsed (`JSON_INVALID` with line and column, never an excerpt).
+fn parse_json(json: &str) -> Result<Value> {
+    serde_json::from_str(json).map_err(|e| {
+        Error::new(
+            ErrorCode::JsonInvalid,
+            format!(
+                "the profile is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use ehr_studio_bridge::{
     build_studio_execution, detect,
     event::{skip_codes, Field, MapResult},
     inbound::fhir::{map_fhir, map_fhir_all, table, FhirOptions},
-    profile::Profile,
+    profile::CompiledProfile,
     StudioConfig,
 };
 use serde_json::{json, Value};
@@ -151,7 +151,7 @@ fn with_form(r: &MapResult) -> Value {
 fn golden_for(path: &Path) -> Value {
     let r = rel(path);
     let pj = profile_json(&r);
-    let profile = Profile::from_json(pj).unwrap();
+    let profile = CompiledProfile::from_json(pj).unwrap();
     let bytes = std::fs::read(path).unwrap();
     let opts = FhirOptions::default();
     let mut g = json!({
@@ -321,7 +321,7 @@ fn history_gives_exactly_the_expected_events() {
             )
         })
         .collect();
-    let profile = Profile::default();
+    let profile = CompiledProfile::default();
     let fetched = FhirOptions {
         resources: ["Patient/P1", "Practitioner/PR77", "Location/L10"]
             .iter()
@@ -371,7 +371,7 @@ fn include_searchset_gives_the_expected_params() {
         "{ROOT}/synthetic/r4-searchset-appointment-include.json"
     ))
     .unwrap();
-    let exact = Profile::from_json(
+    let exact = CompiledProfile::from_json(
         r#"{"phones":{"callbackFormat":"e164"},
             "fhir":{"callbackFrom":["practitionerRole","practitioner","location","organization"]}}"#,
     )
@@ -379,7 +379,7 @@ fn include_searchset_gives_the_expected_params() {
     let r = map_fhir(&raw, &exact, &FhirOptions::default()).unwrap();
     assert_eq!(serde_json::to_value(r.event.unwrap()).unwrap(), want);
 
-    let r = map_fhir(&raw, &Profile::default(), &FhirOptions::default()).unwrap();
+    let r = map_fhir(&raw, &CompiledProfile::default(), &FhirOptions::default()).unwrap();
     let mut got = serde_json::to_value(r.event.unwrap()).unwrap();
     assert_eq!(got["provider_callback_phone"], "(608) 555-0160");
     got["provider_callback_phone"] = want["provider_callback_phone"].clone();

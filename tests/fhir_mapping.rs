@@ -5,7 +5,7 @@
 
 use ehr_studio_bridge::{
     event::{skip_codes, Field, MapResult},
-    map_fhir, map_input, FhirOptions, MapOptions, Profile,
+    map_fhir, map_input, CompiledProfile, FhirOptions, MapOptions,
 };
 use serde_json::{json, Value};
 
@@ -36,7 +36,7 @@ fn bundle(f: impl Fn(&mut Value)) -> Value {
 fn map(doc: &Value, profile: &str, opts: &FhirOptions) -> MapResult {
     map_fhir(
         &serde_json::to_vec(doc).unwrap(),
-        &Profile::from_json(profile).unwrap(),
+        &CompiledProfile::from_json(profile).unwrap(),
         opts,
     )
     .unwrap()
@@ -177,7 +177,7 @@ fn previous_snapshot_rules() {
     other["id"] = json!("B9");
     let e = map_fhir(
         &serde_json::to_vec(&include()).unwrap(),
-        &Profile::default(),
+        &CompiledProfile::default(),
         &with_previous(other),
     )
     .unwrap_err();
@@ -192,7 +192,7 @@ fn backport_full_resource_with_previous_is_rescheduled() {
     .unwrap();
     let r = map_fhir(
         &raw,
-        &Profile::default(),
+        &CompiledProfile::default(),
         &with_previous(history_version(1)),
     )
     .unwrap();
@@ -201,7 +201,7 @@ fn backport_full_resource_with_previous_is_rescheduled() {
     // The same through map_input.
     let via = map_input(
         &raw,
-        &Profile::default(),
+        &CompiledProfile::default(),
         &MapOptions {
             previous: Some(history_version(1)),
             ..Default::default()
@@ -584,7 +584,7 @@ fn no_patient_and_filters() {
 
 #[test]
 fn coded_errors_with_pointers() {
-    let p = Profile::default();
+    let p = CompiledProfile::default();
     let o = FhirOptions::default();
     let err = |doc: Value| {
         let e = map_fhir(&serde_json::to_vec(&doc).unwrap(), &p, &o).unwrap_err();
@@ -676,7 +676,7 @@ fn messages_never_contain_marked_values() {
             r#"{"phones":{"requireMobile":true},"sender":{"defaultCountry":"GB"}}"#,
             r#"{"fhir":{"trigger":null}}"#,
         ] {
-            let Ok(profile) = Profile::from_json(p) else {
+            let Ok(profile) = CompiledProfile::from_json(p) else {
                 continue;
             };
             let r = map_fhir(
@@ -708,9 +708,10 @@ fn athena_identifier_focus_round_trip() {
         "tests/fixtures/fhir/vendor/athenahealth/appointment-schedule-notification.json",
     )
     .unwrap();
-    let p =
-        Profile::from_json(r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"}}"#)
-            .unwrap();
+    let p = CompiledProfile::from_json(
+        r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"}}"#,
+    )
+    .unwrap();
     let r = map_fhir(&raw, &p, &FhirOptions::default()).unwrap();
     assert_eq!(r.skip.unwrap().code, skip_codes::NEEDS_FETCH);
     let search = json!({"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {

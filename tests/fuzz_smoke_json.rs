@@ -8,7 +8,7 @@
 mod common;
 use common::Rng;
 
-use ehr_studio_bridge::{fuzz_entry, map_input, MapOptions, Profile};
+use ehr_studio_bridge::{fuzz_entry, map_input, CompiledProfile, MapOptions};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -198,7 +198,7 @@ fn json_entry_point_survives_fixtures_and_mutations() {
 
 #[test]
 fn hostile_shapes_give_coded_errors() {
-    let p = Profile::default();
+    let p = CompiledProfile::default();
     let o = MapOptions::default();
     // Deep nesting: refused before parsing.
     for open in ["[", "{\"a\":"] {

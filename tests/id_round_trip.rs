@@ -4,7 +4,7 @@
 
 use ehr_studio_bridge::hl7::Message;
 use ehr_studio_bridge::reply::{parse_reply, reply_to_hl7, ReplyConfig};
-use ehr_studio_bridge::{map_hl7, Profile};
+use ehr_studio_bridge::{map_hl7, CompiledProfile};
 
 #[test]
 fn appointment_and_patient_ids_survive_the_round_trip() {
@@ -12,9 +12,10 @@ fn appointment_and_patient_ids_survive_the_round_trip() {
 SCH||2025/77,B^EHR|||||||||^^^20250310083000\r\
 PID|1||MRN=1/2^^^H^MR||DOE^JANE||||||||^PRN^CP^^1^617^5550142\r\
 AIL|1||CLINIC\r";
-    let profile =
-        Profile::from_json(r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"}}"#)
-            .unwrap();
+    let profile = CompiledProfile::from_json(
+        r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"}}"#,
+    )
+    .unwrap();
     let r = map_hl7(siu.as_bytes(), &profile).unwrap();
     let e = r.event.expect("event");
     assert_eq!(e.appointment_id, "2025%2F77%2CB");

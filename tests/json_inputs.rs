@@ -6,7 +6,7 @@ use ehr_studio_bridge::{
     detect,
     event::{skip_codes, MapResult},
     inbound::detect::detect_value,
-    map_input, map_json, InputKind, MapOptions, Profile,
+    map_input, map_json, CompiledProfile, InputKind, MapOptions,
 };
 use serde_json::{json, Value};
 
@@ -41,8 +41,8 @@ fn feed() -> Value {
     })
 }
 
-fn profile(p: &str) -> Profile {
-    Profile::from_json(p).unwrap()
+fn profile(p: &str) -> CompiledProfile {
+    CompiledProfile::from_json(p).unwrap()
 }
 
 fn mapj(doc: &Value, p: &str) -> MapResult {
@@ -123,7 +123,7 @@ fn generic_mapping() {
         map_input(&bytes, &profile(FEED_PROFILE), &MapOptions::default()).unwrap(),
         r_without_change(&feed())
     );
-    let e = map_input(&bytes, &Profile::default(), &MapOptions::default()).unwrap_err();
+    let e = map_input(&bytes, &CompiledProfile::default(), &MapOptions::default()).unwrap_err();
     assert_eq!(e.code.as_str(), "UNKNOWN_INPUT_KIND");
 }
 
@@ -266,7 +266,7 @@ fn detection() {
         v.extend_from_slice(&hl7);
         assert_eq!(detect(&v), InputKind::Hl7);
         assert_eq!(
-            map_input(&v, &Profile::default(), &MapOptions::default())
+            map_input(&v, &CompiledProfile::default(), &MapOptions::default())
                 .unwrap()
                 .event
                 .unwrap()
@@ -291,7 +291,7 @@ fn detection() {
         InputKind::Json
     );
     // map_input errors.
-    let p = Profile::default();
+    let p = CompiledProfile::default();
     let o = MapOptions::default();
     assert_eq!(
         map_input(b"  \n", &p, &o).unwrap_err().code.as_str(),

@@ -12,7 +12,7 @@ use ehr_studio_bridge::{
         params::{parse_like_save_function, render_flow_data, validate},
         sanitize::sanitize_event,
     },
-    Profile,
+    CompiledProfile,
 };
 use proptest::prelude::*;
 
@@ -61,7 +61,7 @@ proptest! {
              RGS|1\rAIL|1||{loc}\rAIP|1||{id}^{prov}^{first}\r",
             id = enc(&id), last = enc(&last), first = enc(&first), loc = enc(&loc), prov = enc(&prov),
         );
-        let r = map_hl7(msg.as_bytes(), &Profile::default()).expect("maps");
+        let r = map_hl7(msg.as_bytes(), &CompiledProfile::default()).expect("maps");
         if let Some(e) = &r.event {
             assert_pam_safe(e);
         }
@@ -149,7 +149,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let mut input = b"MSH|^~\\&|A|B|C|D|20240101||SIU^S12|1|P|2.5\r".to_vec();
         input.extend_from_slice(&bytes);
-        let _ = map_hl7(&input, &Profile::default());
-        let _ = map_hl7(&bytes, &Profile::default());
+        let _ = map_hl7(&input, &CompiledProfile::default());
+        let _ = map_hl7(&bytes, &CompiledProfile::default());
     }
 }

@@ -8,8 +8,8 @@
 mod common;
 
 use ehr_studio_bridge::{
-    build_studio_execution, event::skip_codes, inbound::redox_map, map_input, map_redox, InputKind,
-    MapOptions, Profile, StudioConfig,
+    build_studio_execution, event::skip_codes, inbound::redox_map, map_input, map_redox,
+    CompiledProfile, InputKind, MapOptions, StudioConfig,
 };
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -40,7 +40,7 @@ fn name(p: &Path) -> String {
 }
 
 fn golden_for(p: &Path) -> Value {
-    let profile = Profile::from_json(PROFILE).unwrap();
+    let profile = CompiledProfile::from_json(PROFILE).unwrap();
     let bytes = std::fs::read(p).unwrap();
     let r = map_redox(&bytes, &profile).unwrap();
     let via_input = map_input(&bytes, &profile, &MapOptions::default()).unwrap();
@@ -117,7 +117,7 @@ fn modified(f: impl Fn(&mut Value)) -> Vec<u8> {
 }
 
 fn map(bytes: &[u8], profile: &str) -> ehr_studio_bridge::MapResult {
-    map_redox(bytes, &Profile::from_json(profile).unwrap()).unwrap()
+    map_redox(bytes, &CompiledProfile::from_json(profile).unwrap()).unwrap()
 }
 
 #[test]
@@ -199,7 +199,7 @@ fn behaviours() {
     // Wrong types are coded, with a pointer; a non-Redox document is REDOX_UNSUPPORTED.
     let e = map_redox(
         &modified(|v| v["Visit"]["VisitDateTime"] = json!(12)),
-        &Profile::default(),
+        &CompiledProfile::default(),
     )
     .unwrap_err();
     assert_eq!(
@@ -209,7 +209,11 @@ fn behaviours() {
         ),
         ("JSON_BAD_TYPE", "/Visit/VisitDateTime")
     );
-    let e = map_redox(br#"{"resourceType":"Appointment"}"#, &Profile::default()).unwrap_err();
+    let e = map_redox(
+        br#"{"resourceType":"Appointment"}"#,
+        &CompiledProfile::default(),
+    )
+    .unwrap_err();
     assert_eq!(e.code.as_str(), "REDOX_UNSUPPORTED");
     // Cancelled status on a Modification: warned, the event type decides.
     let r = map(

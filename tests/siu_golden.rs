@@ -6,7 +6,7 @@
 mod common;
 
 use ehr_studio_bridge::{
-    build_studio_execution, inbound::map_hl7_stream, inbound::siu_map, profile::Profile,
+    build_studio_execution, inbound::map_hl7_stream, inbound::siu_map, profile::CompiledProfile,
     StudioConfig,
 };
 use serde_json::{json, Value};
@@ -97,7 +97,7 @@ fn profile_json(stem: &str) -> &'static str {
 fn golden_for(path: &Path) -> Value {
     let s = stem(path);
     let pj = profile_json(&s);
-    let profile = Profile::from_json(pj).unwrap_or_else(|e| panic!("{s}: profile: {e}"));
+    let profile = CompiledProfile::from_json(pj).unwrap_or_else(|e| panic!("{s}: profile: {e}"));
     let bytes = std::fs::read(path).unwrap();
     let cfg = StudioConfig::new("FW0123456789abcdef0123456789abcdef", "+15017122661");
     let results = map_hl7_stream(&bytes, &profile).unwrap_or_else(|e| panic!("{s}: {e}"));
@@ -311,7 +311,7 @@ AIL|1||Zqmark Room & Co^^^^^^^^\r";
         r#"{"phones":{"requireMobile":true}}"#,
         r#"{"sender":{"defaultCountry":"GB"}}"#,
     ] {
-        let p = Profile::from_json(profile).unwrap();
+        let p = CompiledProfile::from_json(profile).unwrap();
         let r = ehr_studio_bridge::map_hl7(msg.as_bytes(), &p).unwrap();
         let j = serde_json::to_value(&r).unwrap();
         for w in j["warnings"].as_array().unwrap() {

@@ -3,7 +3,7 @@
 
 use ehr_studio_bridge::{
     event::{Field, MapResult},
-    map_hl7, ErrorCode, Profile,
+    map_hl7, CompiledProfile, ErrorCode,
 };
 
 const BASE: &str = "MSH|^~\\&|EHR|FAC|HUB|X|{MSH7}||SIU^{TRIG}|C1|P|{VER}\r\
@@ -51,7 +51,7 @@ impl M<'_> {
     fn map(&self, profile: &str) -> MapResult {
         map_hl7(
             self.text().as_bytes(),
-            &Profile::from_json(profile).unwrap(),
+            &CompiledProfile::from_json(profile).unwrap(),
         )
         .unwrap()
     }
@@ -118,7 +118,7 @@ fn triggers() {
     assert_eq!(event_type(&r), "CANCELED");
     assert!(!codes(&r).contains(&"MAP_EVENT_MAPPED_TO_CANCELED"));
     let adt = M::default().text().replace("SIU^S12", "ADT^A04");
-    let r = map_hl7(adt.as_bytes(), &Profile::default()).unwrap();
+    let r = map_hl7(adt.as_bytes(), &CompiledProfile::default()).unwrap();
     assert_eq!(r.skip.unwrap().code, "SKIP_NOT_SCHEDULING_EVENT");
 }
 
@@ -356,7 +356,7 @@ fn phones() {
         "\rPV1",
         &format!("{}^PRN^CP^^1^212^5550123\rPV1", "|".repeat(26)),
     );
-    let r = map_hl7(text.as_bytes(), &Profile::default()).unwrap();
+    let r = map_hl7(text.as_bytes(), &CompiledProfile::default()).unwrap();
     assert_eq!(r.event.unwrap().patient_phone, "+12125550123");
     assert_eq!(
         r.provenance
@@ -466,20 +466,20 @@ fn strict_and_repair() {
     let text = M::default()
         .text()
         .replace("Main Street Clinic", "Owl Clinic, Suite 5");
-    let r = map_hl7(text.as_bytes(), &Profile::default()).unwrap();
+    let r = map_hl7(text.as_bytes(), &CompiledProfile::default()).unwrap();
     assert_eq!(
         r.event.unwrap().appointment_location,
         "Owl Clinic - Suite 5"
     );
     let err = map_hl7(
         text.as_bytes(),
-        &Profile::from_json(r#"{"sanitize":"strict"}"#).unwrap(),
+        &CompiledProfile::from_json(r#"{"sanitize":"strict"}"#).unwrap(),
     )
     .unwrap_err();
     assert_eq!(err.code, ErrorCode::MapStrictRejected);
     // Ids are encoded, reversibly.
     let text = M::default().text().replace("F1^EHR", "F/1^EHR");
-    let r = map_hl7(text.as_bytes(), &Profile::default()).unwrap();
+    let r = map_hl7(text.as_bytes(), &CompiledProfile::default()).unwrap();
     assert_eq!(r.event.unwrap().appointment_id, "F%2F1");
     assert_eq!(r.ids.filler_appointment_id.unwrap().id, "F/1");
 }
@@ -517,7 +517,7 @@ fn truncated_inputs_never_panic() {
             }
         }
     }
-    let profile = Profile::from_json(r#"{"sender":{"timeZone":"Europe/Paris"}}"#).unwrap();
+    let profile = CompiledProfile::from_json(r#"{"sender":{"timeZone":"Europe/Paris"}}"#).unwrap();
     for f in files {
         let bytes = std::fs::read(&f).unwrap();
         for cut in (0..bytes.len()).step_by(3) {

@@ -6,7 +6,7 @@ use ehr_studio_bridge::{
     event::{AppointmentEvent, Field},
     map_hl7,
     studio::params::{check_value, parse_like_save_function, render_flow_data, validate},
-    Profile, StudioConfig,
+    CompiledProfile, StudioConfig,
 };
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -63,9 +63,10 @@ fn every_event_type_satisfies_the_flow() {
         );
     }
     let cfg = StudioConfig::new("FW0123456789abcdef0123456789abcdef", "+15017122661");
-    let profile =
-        Profile::from_json(r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"}}"#)
-            .unwrap();
+    let profile = CompiledProfile::from_json(
+        r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"}}"#,
+    )
+    .unwrap();
     let cases = [
         ("S12", "Booked", "BOOKED"),
         ("S13", "Booked", "RESCHEDULED"),
@@ -213,7 +214,7 @@ fn readable_datetime_keeps_wall_time() {
         }
     }
     // Without a zone the start is shown as written (TQ1-7 20250310083000-0500)…
-    let e: AppointmentEvent = map_hl7(&siu("S12", "Booked"), &Profile::default())
+    let e: AppointmentEvent = map_hl7(&siu("S12", "Booked"), &CompiledProfile::default())
         .unwrap()
         .event
         .unwrap();
@@ -224,7 +225,8 @@ fn readable_datetime_keeps_wall_time() {
     assert_eq!(e.appointment_timezone, "-0500");
     // …with America/New_York the instant is shown in the zone: US DST began on March 9, 2025, so
     // the sender's -0500 is not New York's offset that day (a warning says so).
-    let profile = Profile::from_json(r#"{"sender":{"timeZone":"America/New_York"}}"#).unwrap();
+    let profile =
+        CompiledProfile::from_json(r#"{"sender":{"timeZone":"America/New_York"}}"#).unwrap();
     let r = map_hl7(&siu("S12", "Booked"), &profile).unwrap();
     assert!(r
         .warnings

@@ -780,7 +780,8 @@ fn siu_appointment_times_use_the_table() {
         )
     };
     let profile =
-        ehr_studio_bridge::Profile::from_json(r#"{"sender":{"timeZone":"US/Eastern"}}"#).unwrap();
+        ehr_studio_bridge::CompiledProfile::from_json(r#"{"sender":{"timeZone":"US/Eastern"}}"#)
+            .unwrap();
     for (start, want) in [
         ("20240722143000", ("2024-07-22T14:30:00", "-0400")),
         ("20240122143000", ("2024-01-22T14:30:00", "-0500")),

@@ -20,7 +20,7 @@ use crate::event::{
     skip_codes, AppointmentEvent, EventType, Field, MapResult, NeedsFetch, Provenance, Skip, Source,
 };
 use crate::phone::{self, LineKind, Note, PhoneNumber};
-use crate::profile::{CallbackFormat, FilterRule, Phones, Profile, SanitizeMode};
+use crate::profile::{CallbackFormat, CompiledProfile, FilterRule, Phones, SanitizeMode};
 use crate::studio::sanitize::sanitize_event;
 use crate::time::Tz;
 use crate::time::{self, AmbiguousPolicy, Resolution};
@@ -144,20 +144,14 @@ pub(crate) fn parse_iso(s: &str) -> Option<Iso> {
 
 /// The mapping context of one input.
 pub(crate) struct Cx<'p> {
-    pub profile: &'p Profile,
+    pub profile: &'p CompiledProfile,
     pub country: &'p str,
     pub country_configured: bool,
     pub r: MapResult,
 }
 
 impl<'p> Cx<'p> {
-    pub fn new(profile: &'p Profile) -> Result<Self> {
-        profile.validate()?;
-        Ok(Self::prevalidated(profile))
-    }
-
-    /// A context for a profile the caller has already validated.
-    pub fn prevalidated(profile: &'p Profile) -> Self {
+    pub fn new(profile: &'p CompiledProfile) -> Self {
         let (country, country_configured) = profile.default_country();
         Cx {
             profile,
@@ -423,11 +417,7 @@ impl<'p> Cx<'p> {
 
     /// The profile's `sender.timeZone`.
     pub fn sender_zone(&self) -> Option<Tz> {
-        self.profile
-            .sender
-            .time_zone
-            .as_deref()
-            .and_then(time::parse_zone)
+        self.profile.sender_zone()
     }
 
     /// `appointment_datetime` and `appointment_timezone` from a start time (see the module docs

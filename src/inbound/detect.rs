@@ -16,7 +16,7 @@ use super::json;
 use super::{json_map, redox};
 use crate::error::{Error, ErrorCode, Result};
 use crate::event::MapResult;
-use crate::profile::Profile;
+use crate::profile::CompiledProfile;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -196,12 +196,12 @@ pub fn detect(input: &[u8]) -> InputKind {
 /// docs). The JSON is parsed once.
 ///
 /// ```
-/// use ehr_studio_bridge::{inbound::detect::{map_input, MapOptions}, Profile};
+/// use ehr_studio_bridge::{inbound::detect::{map_input, MapOptions}, CompiledProfile};
 /// let raw = std::fs::read("tests/fixtures/perf/siu_s12_small.hl7").unwrap();
-/// let r = map_input(&raw, &Profile::default(), &MapOptions::default()).unwrap();
+/// let r = map_input(&raw, &CompiledProfile::default(), &MapOptions::default()).unwrap();
 /// assert_eq!(r.event.unwrap().event_type, "BOOKED");
 /// ```
-pub fn map_input(input: &[u8], profile: &Profile, opts: &MapOptions) -> Result<MapResult> {
+pub fn map_input(input: &[u8], profile: &CompiledProfile, opts: &MapOptions) -> Result<MapResult> {
     let b = body(input);
     if b.is_empty() {
         return Err(Error::new(ErrorCode::EmptyInput, "the input is empty"));

@@ -27,8 +27,8 @@
 //! apply (`SKIP_MISSING_REQUIRED`, `SKIP_FILTERED`, `SKIP_NO_MOBILE_PHONE`).
 //!
 //! ```
-//! use ehr_studio_bridge::{inbound::json_map::map_json, Profile};
-//! let p = Profile::from_json(r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"},
+//! use ehr_studio_bridge::{inbound::json_map::map_json, CompiledProfile};
+//! let p = CompiledProfile::from_json(r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"},
 //!   "json":{"fields":{"event_type":"/kind","patient_id":"/patient/mrn","patient_phone":"/patient/cell",
 //!   "patient_first_name":"/patient/first","appointment_id":"/id","appointment_datetime":"/start"},
 //!   "events":{"new":"BOOKED"},"eventTime":"/sentAt"}}"#).unwrap();
@@ -45,19 +45,19 @@ use super::json::{self, bad_type};
 use crate::error::{Error, ErrorCode, Result};
 use crate::event::{skip_codes, AppointmentEvent, EventType, Field, MapResult, Provenance, Source};
 use crate::pointer::Ptr;
-use crate::profile::{PathList, Profile};
+use crate::profile::{CompiledProfile, PathList};
 use crate::time;
 use serde_json::Value;
 
 /// Map a generic JSON document: the profile's `json` mapping when configured, else Table B
 /// passthrough (see the module docs).
-pub fn map_json(input: &[u8], profile: &Profile) -> Result<MapResult> {
+pub fn map_json(input: &[u8], profile: &CompiledProfile) -> Result<MapResult> {
     let doc = json::parse(input)?;
     map_json_value(&doc, profile)
 }
 
 /// [`map_json`] for an already-parsed document.
-pub fn map_json_value(doc: &Value, profile: &Profile) -> Result<MapResult> {
+pub fn map_json_value(doc: &Value, profile: &CompiledProfile) -> Result<MapResult> {
     if profile.json.configured() {
         map_generic(doc, profile)
     } else {
@@ -103,8 +103,8 @@ fn first_value(doc: &Value, list: Option<&PathList>) -> Result<Option<(String, S
     Ok(None)
 }
 
-fn map_generic(doc: &Value, profile: &Profile) -> Result<MapResult> {
-    let mut cx = Cx::new(profile)?;
+fn map_generic(doc: &Value, profile: &CompiledProfile) -> Result<MapResult> {
+    let mut cx = Cx::new(profile);
     let j = &profile.json;
     if !doc.is_object() && !doc.is_array() {
         return Err(bad_type(&Ptr::root(""), "a JSON object"));
@@ -269,8 +269,8 @@ fn map_generic(doc: &Value, profile: &Profile) -> Result<MapResult> {
 }
 
 /// Table B passthrough (see the module docs).
-pub fn map_table_b(doc: &Value, profile: &Profile) -> Result<MapResult> {
-    let mut cx = Cx::new(profile)?;
+pub fn map_table_b(doc: &Value, profile: &CompiledProfile) -> Result<MapResult> {
+    let mut cx = Cx::new(profile);
     let root = Ptr::root("");
     let Some(o) = doc.as_object() else {
         return Err(bad_type(&root, "a Table B object"));

@@ -17,9 +17,9 @@
 //! `MAP_SMS_VALUE_EMPTY`, `SANITIZE_*`).
 //!
 //! ```
-//! use ehr_studio_bridge::{inbound::redox::map_redox, Profile};
+//! use ehr_studio_bridge::{inbound::redox::map_redox, CompiledProfile};
 //! let raw = std::fs::read("tests/fixtures/redox/scheduling-modification.json").unwrap();
-//! let p = Profile::from_json(r#"{"sender":{"timeZone":"America/Chicago","defaultCountry":"US"}}"#).unwrap();
+//! let p = CompiledProfile::from_json(r#"{"sender":{"timeZone":"America/Chicago","defaultCountry":"US"}}"#).unwrap();
 //! let e = map_redox(&raw, &p).unwrap().event.unwrap();
 //! assert_eq!((e.event_type.as_str(), e.appointment_id.as_str()), ("MODIFIED", "1234"));
 //! assert_eq!((e.appointment_datetime.as_str(), e.appointment_timezone.as_str()), ("2021-05-28T09:53:04", "-0500"));
@@ -33,7 +33,7 @@ use crate::event::{
     skip_codes, AppointmentEvent, EntityId, EventType, Field, MapResult, Provenance, Source,
 };
 use crate::pointer::Ptr;
-use crate::profile::Profile;
+use crate::profile::CompiledProfile;
 use serde_json::Value;
 
 fn src(f: Field, i: usize) -> (&'static str, &'static str) {
@@ -66,14 +66,14 @@ fn has_leaf(v: &Value) -> bool {
 }
 
 /// Map one Redox Scheduling document (see the module docs).
-pub fn map_redox(input: &[u8], profile: &Profile) -> Result<MapResult> {
+pub fn map_redox(input: &[u8], profile: &CompiledProfile) -> Result<MapResult> {
     let doc = json::parse(input)?;
     map_redox_value(&doc, profile)
 }
 
 /// [`map_redox`] for an already-parsed document.
-pub fn map_redox_value(doc: &Value, profile: &Profile) -> Result<MapResult> {
-    let mut cx = Cx::new(profile)?;
+pub fn map_redox_value(doc: &Value, profile: &CompiledProfile) -> Result<MapResult> {
+    let mut cx = Cx::new(profile);
     let root = Ptr::root("");
     if !doc.is_object() {
         return Err(bad_type(&root, "a Redox document (object)"));

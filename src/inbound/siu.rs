@@ -19,9 +19,9 @@
 //! [`crate::studio::sanitize`], `MAP_SMS_VALUE_EMPTY`, and the parser's `HL7_*` warnings.
 //!
 //! ```
-//! use ehr_studio_bridge::{inbound::map_hl7, profile::Profile};
+//! use ehr_studio_bridge::{inbound::map_hl7, profile::CompiledProfile};
 //! let raw = std::fs::read("tests/fixtures/perf/siu_s12_small.hl7").unwrap();
-//! let r = map_hl7(&raw, &Profile::default()).unwrap();
+//! let r = map_hl7(&raw, &CompiledProfile::default()).unwrap();
 //! let e = r.event.unwrap();
 //! assert_eq!(e.event_type, "BOOKED");
 //! assert_eq!(e.patient_phone, "+16175550143"); // the CP repetition, not the home number
@@ -42,7 +42,7 @@ use crate::event::{
 use crate::hl7::datetime::{DateTime, Offset, Precision};
 use crate::hl7::{mllp, Delimiters, Level, Message, Path};
 use crate::phone::{self, Note, PhoneNumber};
-use crate::profile::{AppointmentIdChoice, CallbackFormat, Profile, SanitizeMode};
+use crate::profile::{AppointmentIdChoice, CallbackFormat, CompiledProfile, Profile, SanitizeMode};
 use crate::studio::sanitize::sanitize_event;
 use crate::time::Tz;
 use crate::time::{self, AmbiguousPolicy, Resolution};
@@ -52,16 +52,16 @@ use std::borrow::Cow;
 /// parser). Only the first MLLP frame is read; use [`map_hl7_stream`] for streams.
 ///
 /// `Err` only for input that is not HL7 v2 at all (`EMPTY_INPUT`, `HL7_NO_MSH`,
-/// `HL7_BAD_ENCODING_CHARS`), a profile that fails validation, or strict sanitization
+/// `HL7_BAD_ENCODING_CHARS`), or strict sanitization
 /// (`MAP_STRICT_REJECTED`). Everything else is a [`MapResult`] with an event or a coded skip.
-pub fn map_hl7(input: &[u8], profile: &Profile) -> Result<MapResult> {
+pub fn map_hl7(input: &[u8], profile: &CompiledProfile) -> Result<MapResult> {
     let msg = Message::parse(input)?;
     map_message(&msg, profile)
 }
 
 /// Map every message of a byte stream: MLLP frames (`0x0B … 0x1C 0x0D`), or several `MSH`
 /// messages in one text (batch files).
-pub fn map_hl7_stream(input: &[u8], profile: &Profile) -> Result<Vec<MapResult>> {
+pub fn map_hl7_stream(input: &[u8], profile: &CompiledProfile) -> Result<Vec<MapResult>> {
     let split = mllp::split(input, true)?;
     let frames: Vec<&[u8]> = if split.frames.is_empty() {
         vec![input]
@@ -560,15 +560,8 @@ impl Ctx<'_> {
 }
 
 /// Map a parsed message (see [`map_hl7`]).
-pub fn map_message(msg: &Message<'_>, profile: &Profile) -> Result<MapResult> {
-    profile.validate()?;
-    let zone = match &profile.sender.time_zone {
-        Some(z) => Some(time::parse_zone(z).ok_or_else(|| {
-            Error::new(ErrorCode::ProfileBadTimezone, "not an IANA time zone name")
-                .at_pointer("/sender/timeZone")
-        })?),
-        None => None,
-    };
+pub fn map_message(msg: &Message<'_>, profile: &CompiledProfile) -> Result<MapResult> {
+    let zone = profile.sender_zone();
     let (country, country_configured) = profile.default_country();
     let msh_seg = msg.segment("MSH");
     let msh_view = msh_seg.map(|s| SegView::header(s, msg.delimiters()));

@@ -89,3 +89,12 @@ pub(super) fn preset_value(name: &str) -> Result<Value> {
         })?;
     serde_json::from_str(json).map_err(|_| bad("/preset", "the preset is malformed"))
 }
+
+/// A preset's JSON with its name in `preset` (what [`super::Profile::preset`] reads).
+pub(super) fn named_preset_value(name: &str) -> Result<Value> {
+    let mut v = preset_value(name)?;
+    if let Value::Object(o) = &mut v {
+        o.insert("preset".into(), Value::String(name.to_owned()));
+    }
+    Ok(v)
+}

@@ -104,7 +104,7 @@ fn write_skip(out: &mut String, s: &Skip, ascii: Ascii) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::Profile;
+    use crate::profile::CompiledProfile;
 
     /// The serde shape this writer replaces (what `Mapper.execution` serialized before).
     #[derive(serde::Serialize)]
@@ -150,7 +150,7 @@ mod tests {
 
     #[test]
     fn byte_identical_to_serde() {
-        let profile = Profile::from_json(
+        let profile = CompiledProfile::from_json(
             r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"}}"#,
         )
         .unwrap();

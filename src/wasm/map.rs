@@ -3,7 +3,7 @@
 use super::{input_bytes, json_in, json_out, to_js_error};
 use crate::event::AppointmentEvent;
 use crate::inbound::{map_input, MapOptions};
-use crate::profile::Profile;
+use crate::profile::{CompiledProfile, Profile};
 use crate::studio::{build_studio_execution, Credentials, StudioConfig};
 use crate::{Error, ErrorCode};
 use wasm_bindgen::prelude::*;
@@ -157,10 +157,11 @@ export interface Execution {
 export interface PresetInfo { name: string; description: string; profile: Profile }
 "#;
 
-/// A profile argument: a `Profile` object, its JSON text, or nothing (the generic profile).
-pub(crate) fn profile_in(v: &JsValue) -> Result<Profile, JsValue> {
+/// A profile argument: a `Profile` object, its JSON text, or nothing (the generic profile),
+/// validated and compiled once.
+pub(crate) fn profile_in(v: &JsValue) -> Result<CompiledProfile, JsValue> {
     if v.is_undefined() || v.is_null() {
-        return Ok(Profile::default());
+        return Ok(CompiledProfile::default());
     }
     let text = match v.as_string() {
         Some(s) => s,
@@ -174,7 +175,7 @@ pub(crate) fn profile_in(v: &JsValue) -> Result<Profile, JsValue> {
                 ))
             })?,
     };
-    Profile::from_json(&text).map_err(to_js_error)
+    CompiledProfile::from_json(&text).map_err(to_js_error)
 }
 
 /// A compiled profile: validate once, map many messages. Prefer it over the free functions in hot
@@ -187,7 +188,7 @@ pub(crate) fn profile_in(v: &JsValue) -> Result<Profile, JsValue> {
 /// ```
 #[wasm_bindgen]
 pub struct Mapper {
-    profile: Profile,
+    profile: CompiledProfile,
 }
 
 #[wasm_bindgen]
@@ -208,7 +209,7 @@ impl Mapper {
     /// The effective profile (presets merged, defaults filled in).
     #[wasm_bindgen(getter, unchecked_return_type = "Profile")]
     pub fn profile(&self) -> Result<JsValue, JsValue> {
-        json_out(&self.profile)
+        json_out(self.profile.profile())
     }
 
     /// Map an HL7 v2 SIU message (string or bytes) to the 14 values, or a coded skip.
@@ -481,7 +482,7 @@ pub fn build_studio_execution_js(
 pub fn validate_profile(
     #[wasm_bindgen(unchecked_param_type = "Profile | string")] profile: JsValue,
 ) -> Result<JsValue, JsValue> {
-    json_out(&profile_in(&profile)?)
+    json_out(profile_in(&profile)?.profile())
 }
 
 /// The preset profiles shipped for senders whose messages differ from the defaults.

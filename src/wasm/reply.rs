@@ -148,7 +148,9 @@ export interface FlowPatchResult {
 "#;
 
 fn reply_config(profile: Option<JsValue>) -> Result<crate::reply::ReplyConfig, JsValue> {
-    Ok(profile_in(&profile.unwrap_or(JsValue::UNDEFINED))?.reply)
+    Ok(profile_in(&profile.unwrap_or(JsValue::UNDEFINED))?
+        .into_profile()
+        .reply)
 }
 
 fn reply_in(v: &JsValue) -> Result<Reply, JsValue> {

@@ -37,9 +37,9 @@
 //! `MAP_MULTIPLE_PATIENTS`.
 //!
 //! ```
-//! use ehr_studio_bridge::{inbound::fhir::{map_fhir, FhirOptions}, Profile};
+//! use ehr_studio_bridge::{inbound::fhir::{map_fhir, FhirOptions}, CompiledProfile};
 //! let raw = std::fs::read("tests/fixtures/fhir/synthetic/r4-searchset-appointment-include.json").unwrap();
-//! let r = map_fhir(&raw, &Profile::default(), &FhirOptions::default()).unwrap();
+//! let r = map_fhir(&raw, &CompiledProfile::default(), &FhirOptions::default()).unwrap();
 //! let e = r.event.unwrap();
 //! assert_eq!((e.event_type.as_str(), e.patient_id.as_str()), ("BOOKED", "P1"));
 //! assert_eq!(e.patient_phone, "+16085550199");
@@ -64,7 +64,7 @@ use crate::event::{
 use crate::inbound::common::{parse_iso, Cx, FilterInput, PhoneCand, ZoneChoice};
 use crate::inbound::json::{self, arr_at, bad_type, obj_at, str_at};
 use crate::pointer::Ptr;
-use crate::profile::{CallbackSource, FirstNameUse, IdSource, Profile};
+use crate::profile::{CallbackSource, CompiledProfile, FirstNameUse, IdSource};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -175,13 +175,17 @@ pub(crate) fn check_options(v: &Value, extra: &[(&str, fn(&Value) -> bool, &str)
 /// Map a FHIR document to one result (for a history Bundle: the newest version against the one
 /// before it; for several appointments: the first, with `FHIR_MULTIPLE_APPOINTMENTS`; use
 /// [`map_fhir_all`] for all of them). See the module docs.
-pub fn map_fhir(input: &[u8], profile: &Profile, opts: &FhirOptions) -> Result<MapResult> {
+pub fn map_fhir(input: &[u8], profile: &CompiledProfile, opts: &FhirOptions) -> Result<MapResult> {
     let doc = json::parse(input)?;
     map_fhir_value(&doc, profile, opts)
 }
 
 /// [`map_fhir`] for an already-parsed document.
-pub fn map_fhir_value(doc: &Value, profile: &Profile, opts: &FhirOptions) -> Result<MapResult> {
+pub fn map_fhir_value(
+    doc: &Value,
+    profile: &CompiledProfile,
+    opts: &FhirOptions,
+) -> Result<MapResult> {
     let mut v = run(doc, profile, opts, false)?;
     v.pop()
         .ok_or_else(|| Error::new(ErrorCode::Internal, "no result was produced"))
@@ -190,7 +194,11 @@ pub fn map_fhir_value(doc: &Value, profile: &Profile, opts: &FhirOptions) -> Res
 /// Map every appointment event of a FHIR document: each Appointment of a searchset, each
 /// notification event, and each version of a history Bundle (oldest first, each against its
 /// predecessor).
-pub fn map_fhir_all(input: &[u8], profile: &Profile, opts: &FhirOptions) -> Result<Vec<MapResult>> {
+pub fn map_fhir_all(
+    input: &[u8],
+    profile: &CompiledProfile,
+    opts: &FhirOptions,
+) -> Result<Vec<MapResult>> {
     let doc = json::parse(input)?;
     run(&doc, profile, opts, true)
 }
@@ -242,8 +250,12 @@ struct Plan<'v> {
     several: &'static str,
 }
 
-fn run(doc: &Value, profile: &Profile, opts: &FhirOptions, all: bool) -> Result<Vec<MapResult>> {
-    profile.validate()?;
+fn run(
+    doc: &Value,
+    profile: &CompiledProfile,
+    opts: &FhirOptions,
+    all: bool,
+) -> Result<Vec<MapResult>> {
     let root_p = Ptr::root("");
     if !doc.is_object() {
         return Err(bad_type(&root_p, "a FHIR resource (object)"));
@@ -715,7 +727,7 @@ fn history_plan<'v>(ix: &Index<'v>, appts: &[usize], opts: &FhirOptions) -> Plan
 
 struct Shared<'a, 'v> {
     ix: &'a Index<'v>,
-    profile: &'a Profile,
+    profile: &'a CompiledProfile,
     opts: &'a FhirOptions,
     bundle_ts: Option<(&'v str, String)>,
 }
@@ -760,7 +772,7 @@ fn fetch_item(r: &Reference<'_>, required: bool, purpose: &'static str) -> Optio
 
 impl<'v> Shared<'_, 'v> {
     fn map_job(&self, job: &Job<'v>) -> Result<MapResult> {
-        let mut cx = Cx::prevalidated(self.profile);
+        let mut cx = Cx::new(self.profile);
         cx.r.ids.trigger = job.hint.as_ref().map(|h| h.text.clone());
         cx.r.ids.event_id = job.event_id.clone();
         match &job.kind {
