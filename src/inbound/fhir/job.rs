@@ -1,26 +1,26 @@
 //! Mapping one job: a skip, a fetch request for an id-only notification, or an Appointment
-//! mapped step by step into the 14 values.
+//! mapped step by step into the 14 values ([`Shared::map_appointment`]; the steps are in
+//! `appointment.rs` — ids, times, location — and `people.rs` — patient, provider, callback).
 
-use super::derive::{Derived, Inputs, Snapshot};
-use super::fields::{self, Participant, Tel};
-use super::index::{read_reference, Index, Origin, RefKind, Reference};
+use super::derive::{self, Derived, Inputs, Snapshot};
+use super::fields::{self, Participant};
+use super::index::{Index, Origin, RefKind, Reference, Res};
 use super::plan::{Job, Kind, Prev};
-use super::table::{self, Role};
-use super::{derive, FhirOptions};
+use super::FhirOptions;
 use crate::error::{Error, ErrorCode, Result};
 use crate::event::{
-    skip_codes, AppointmentEvent, EntityId, FetchItem, Field, MapResult, NeedsFetch, Provenance,
-    Source,
+    skip_codes, AppointmentEvent, EntityId, EventType, FetchItem, Field, MapResult, NeedsFetch,
+    Provenance,
 };
-use crate::inbound::common::{parse_iso, Cx, FilterInput, PhoneCand, ZoneChoice};
-use crate::inbound::json::{arr_at, obj_at, str_at};
+use crate::inbound::common::{parse_iso, Cx, FilterInput, Iso};
+use crate::inbound::json::{arr_at, str_at};
 use crate::pointer::Ptr;
-use crate::profile::{CallbackSource, CompiledProfile, FirstNameUse, IdSource};
+use crate::profile::CompiledProfile;
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
-// ---- mapping one job ----------------------------------------------------------------------------
-
+/// What every job of one document shares: the resource index, the profile and options, and the
+/// Bundle's timestamp.
 pub(super) struct Shared<'a, 'v> {
     pub(super) ix: &'a Index<'v>,
     pub(super) profile: &'a CompiledProfile,
@@ -28,6 +28,27 @@ pub(super) struct Shared<'a, 'v> {
     pub(super) bundle_ts: Option<(&'v str, String)>,
 }
 
+/// A resource of the index with its position.
+pub(super) type Found<'a, 'v> = Option<(usize, &'a Res<'v>)>;
+
+/// The Appointment being mapped: what every step reads.
+pub(super) struct Appt<'a, 'v> {
+    pub(super) res: &'a Res<'v>,
+    pub(super) parts: Vec<Participant<'v>>,
+    pub(super) start_raw: Option<&'v str>,
+    pub(super) start: Option<Iso>,
+    /// The date that expires names and phones: the host's clock, else the event, else the start.
+    pub(super) at: Option<NaiveDateTime>,
+}
+
+impl<'v> Appt<'_, 'v> {
+    /// The pointer of the Appointment.
+    pub(super) fn ptr(&self) -> Ptr<'_> {
+        Ptr::root(&self.res.ptr)
+    }
+}
+
+/// A reference the input does not carry, as an item of `needsFetch`.
 pub(super) fn fetch_item(
     r: &Reference<'_>,
     required: bool,
@@ -70,7 +91,7 @@ pub(super) fn fetch_item(
     })
 }
 
-impl<'v> Shared<'_, 'v> {
+impl<'a, 'v> Shared<'a, 'v> {
     pub(super) fn map_job(&self, job: &Job<'v>) -> Result<MapResult> {
         let mut cx = Cx::new(self.profile);
         cx.r.ids.trigger = job.hint.as_ref().map(|h| h.text.clone());
@@ -130,7 +151,10 @@ impl<'v> Shared<'_, 'v> {
         self.ix.get(i).map(|r| r.ptr.clone()).unwrap_or_default()
     }
 
-    #[allow(clippy::too_many_lines)]
+    /// Map one Appointment, step by step: ids, event time, event type (from status, the previous
+    /// snapshot and the hint), `appointment_id`, zone and start, location, patient, provider,
+    /// callback phone; then the decisions (missing values, references to fetch, no patient) and
+    /// the common finish (filters, phone, sanitization).
     pub(super) fn map_appointment(
         &self,
         mut cx: Cx<'_>,
@@ -139,32 +163,12 @@ impl<'v> Shared<'_, 'v> {
         prev: &Prev,
         replaced_by: Option<usize>,
     ) -> Result<MapResult> {
-        let ix = self.ix;
-        let fhir = &self.profile.fhir;
+        let ix: &'a Index<'v> = self.ix;
         let Some(a) = ix.get(ai) else {
             return Err(Error::new(ErrorCode::Internal, "appointment index"));
         };
         let ap = Ptr::root(&a.ptr);
-        let v = a.v;
-        // ---- ids ------------------------------------------------------------------------------
-        if let Some(id) = a.id {
-            cx.r.ids.appointment_ref = Some(format!("Appointment/{id}"));
-        }
-        cx.r.ids.appointment_version = a.version.map(str::to_owned);
-        let appt_ids = fields::identifiers(v, &ap)?;
-        for i in &appt_ids {
-            let ent = EntityId {
-                id: i.value.clone(),
-                namespace: i.system.map(str::to_owned),
-            };
-            if i.types.iter().any(|t| t.eq_ignore_ascii_case("FILL")) {
-                cx.r.ids.filler_appointment_id.get_or_insert(ent);
-            } else if i.types.iter().any(|t| t.eq_ignore_ascii_case("PLAC")) {
-                cx.r.ids.placer_appointment_id.get_or_insert(ent);
-            } else {
-                cx.r.ids.appointment_identifier.get_or_insert(ent);
-            }
-        }
+        let appt_ids = self.record_ids(&mut cx, a, &ap)?;
         if let Some(by) = replaced_by {
             return Ok(cx.skip(
                 skip_codes::REPLACED,
@@ -172,39 +176,63 @@ impl<'v> Shared<'_, 'v> {
                 &format!("{}/replaces", self.res_ptr(by)),
             ));
         }
-        // ---- event time --------------------------------------------------------------------------
         let mut e = AppointmentEvent::default();
-        let last_updated = match obj_at(v, "meta", &ap)? {
-            Some(m) => str_at(m, "lastUpdated", &ap.key("meta"))?
-                .map(|t| (t, ap.key("meta").key("lastUpdated").render())),
-            None => None,
-        };
-        if let Some((t, p)) = &job.event_time {
-            cx.event_time(&mut e, t, p.clone(), table::EVENT_TIME_NOTIFICATION.rule);
-        } else if let Some((t, p)) = &last_updated {
-            cx.event_time(&mut e, t, p.clone(), table::EVENT_TIME_LAST_UPDATED.rule);
-        } else if let Some((t, p)) = &self.bundle_ts {
-            cx.event_time(&mut e, t, p.clone(), table::EVENT_TIME_BUNDLE.rule);
-        } else if !self
-            .opts
-            .now_ms
-            .is_some_and(|n| cx.event_time_now(&mut e, n))
-        {
-            cx.no_event_time();
-        }
-        let start_raw = str_at(v, "start", &ap)?;
+        self.event_time(&mut cx, &mut e, job, a, &ap)?;
+        let start_raw = str_at(a.v, "start", &ap)?;
         let start = start_raw.and_then(parse_iso);
-        // The date that expires names and phones: the host's clock, else the event, else the start.
-        let at: Option<NaiveDateTime> = self
-            .opts
-            .now_ms
-            .and_then(chrono::DateTime::from_timestamp_millis)
-            .map(|t| t.naive_utc())
-            .or_else(|| parse_iso(&e.event_datetime_utc).map(|t| t.local))
-            .or_else(|| start.map(|s| s.utc().unwrap_or(s.local)));
+        let appt = Appt {
+            res: a,
+            at: self.as_of(&e, start),
+            parts: fields::participants(a.v, &ap, ix, Some(ai))?,
+            start_raw,
+            start,
+        };
+        let mut needs: Vec<FetchItem> = Vec::new();
+        let event = match self.derive_event(&mut cx, &appt, job, prev)? {
+            Derived::Skip(code, reason, rule) => return Ok(cx.skip(code, reason, &rule)),
+            Derived::FetchPrevious(item) => {
+                needs.push(item);
+                None
+            }
+            Derived::Event(ev, src, rule) => {
+                e.event_type = ev.as_str().to_owned();
+                cx.prov(Field::EventType, Provenance { source: src, rule });
+                Some(ev)
+            }
+        };
+        self.appointment_id(&mut cx, &mut e, &appt, &appt_ids);
+        let loc_res = self.location_resource(&appt);
+        let zone = self.zone(&mut cx, loc_res)?;
+        let offset_trusted = self.profile.fhir.trust_offset()
+            && start.is_some_and(|s| s.offset.is_some_and(|o| o != 0));
+        // Without a zone the Location must be read to place a UTC start in the patient's time.
+        let zone_needed = zone.is_none() && !offset_trusted && start.is_some();
+        self.start(&mut cx, &mut e, &appt, zone);
+        self.location(&mut cx, &mut e, &appt, loc_res, zone_needed, &mut needs)?;
+        let (patient_read, phone_ok) = self.patient(&mut cx, &mut e, &appt, &mut needs)?;
+        let (role_res, prac_res) = self.provider(&mut cx, &mut e, &appt, &mut needs)?;
+        self.callback(&mut cx, &mut e, &appt, [role_res, loc_res, prac_res])?;
+        let ok = Decided {
+            event,
+            needs,
+            patient_read,
+            phone_ok,
+        };
+        decide(cx, e, ok, a.v)
+    }
 
-        // ---- participants and event ------------------------------------------------------------
-        let parts = fields::participants(v, &ap, ix, Some(ai))?;
+    /// The event type: [`derive::derive`] over the current snapshot, the previous one (in the
+    /// input, or the host's `previous` option) and the job's hint.
+    fn derive_event(
+        &self,
+        cx: &mut Cx<'_>,
+        appt: &Appt<'_, 'v>,
+        job: &Job<'v>,
+        prev: &Prev,
+    ) -> Result<Derived> {
+        let ix = self.ix;
+        let (a, ap) = (appt.res, appt.ptr());
+        let v = a.v;
         let (prev_v, prev_parts): (Option<&Value>, Vec<Participant<'_>>) = match prev {
             Prev::None => (None, Vec::new()),
             Prev::Index(pi) => match ix.get(*pi) {
@@ -236,7 +264,7 @@ impl<'v> Shared<'_, 'v> {
         let status_ptr = ap.key("status").render();
         let replaces = match arr_at(v, "replaces", &ap)?.first() {
             Some(r) => {
-                let rf = read_reference(r, &ap.key("replaces").idx(0))?;
+                let rf = super::index::read_reference(r, &ap.key("replaces").idx(0))?;
                 Some(rf.id().or(rf.raw).unwrap_or("").to_owned())
             }
             None => None,
@@ -245,7 +273,7 @@ impl<'v> Shared<'_, 'v> {
             cur: Snapshot {
                 v,
                 status: str_at(v, "status", &ap)?,
-                parts: &parts,
+                parts: &appt.parts,
             },
             ptr: &a.ptr,
             status_ptr,
@@ -259,732 +287,73 @@ impl<'v> Shared<'_, 'v> {
             id: a.id,
             version: a.version,
         };
-        let mut needs: Vec<FetchItem> = Vec::new();
-        let event = match derive::derive(&mut cx, &inputs) {
-            Derived::Skip(code, reason, rule) => return Ok(cx.skip(code, reason, &rule)),
-            Derived::FetchPrevious(item) => {
-                needs.push(item);
-                None
-            }
-            Derived::Event(ev, src, rule) => {
-                e.event_type = ev.as_str().to_owned();
-                cx.prov(Field::EventType, Provenance { source: src, rule });
-                Some(ev)
-            }
-        };
-
-        // ---- appointment id ------------------------------------------------------------------
-        match fhir.appointment_id {
-            IdSource::Id => match a.id {
-                Some(id) => cx.set(
-                    &mut e,
-                    Field::AppointmentId,
-                    id,
-                    ap.key("id").render(),
-                    table::APPOINTMENT_ID_LOGICAL.rule,
-                ),
-                None => cx.prov(
-                    Field::AppointmentId,
-                    Provenance::none("the Appointment has no id"),
-                ),
-            },
-            IdSource::Identifier => {
-                let types: Vec<&str> = match &fhir.appointment_id_types {
-                    Some(t) => t.iter().map(String::as_str).collect(),
-                    None => vec!["FILL", "PLAC"],
-                };
-                match fields::choose_identifier(
-                    &appt_ids,
-                    &types,
-                    fhir.appointment_id_system.as_deref(),
-                ) {
-                    Some(i) => cx.set(
-                        &mut e,
-                        Field::AppointmentId,
-                        i.value.clone(),
-                        i.ptr.clone(),
-                        table::APPOINTMENT_ID_IDENTIFIER.rule,
-                    ),
-                    None => {
-                        cx.warn("FHIR_IDENTIFIER_NOT_FOUND", "no Appointment identifier matches fhir.appointmentIdTypes / appointmentIdSystem", Field::AppointmentId);
-                        cx.prov(
-                            Field::AppointmentId,
-                            Provenance::none("no matching appointment identifier"),
-                        );
-                    }
-                }
-            }
-        }
-
-        // ---- location and zone ----------------------------------------------------------------
-        let loc_part = parts.iter().find(|p| p.role == Some(Role::Location));
-        let loc_res = loc_part
-            .and_then(|p| p.resolved)
-            .and_then(|i| ix.get(i).map(|r| (i, r)));
-        let mut zone: Option<ZoneChoice> = None;
-        if let Some((_, lr)) = loc_res {
-            let lp = Ptr::root(&lr.ptr);
-            if let Some((z, zp)) = fields::location_zone(lr.v, &lp)? {
-                match crate::time::parse_zone(z) {
-                    Some(tz) => {
-                        zone = Some(ZoneChoice {
-                            tz,
-                            src: Source::from(zp),
-                            start_rule: table::START_ZONED.rule,
-                        })
-                    }
-                    None => cx.warn_at("FHIR_BAD_TIMEZONE", "the Location's time-zone extension is not an IANA zone name; the profile's zone is used", Field::AppointmentTimezone, zp),
-                }
-            }
-        }
-        if zone.is_none() {
-            let from_profile = [
-                (fhir.time_zone.as_deref(), "profile.fhir.timeZone"),
-                (
-                    self.profile.sender.time_zone.as_deref(),
-                    "profile.sender.timeZone",
-                ),
-            ];
-            for (z, name) in from_profile {
-                if let Some(tz) = z.and_then(crate::time::parse_zone) {
-                    zone = Some(ZoneChoice {
-                        tz,
-                        src: Source::Profile(name),
-                        start_rule: table::START_ZONED.rule,
-                    });
-                    break;
-                }
-            }
-        }
-        let zone_known = zone.is_some();
-        let offset_trusted =
-            fhir.trust_offset() && start.is_some_and(|s| s.offset.is_some_and(|o| o != 0));
-        match (start_raw, start) {
-            (Some(_), Some(iso)) => cx.localize_start(
-                &mut e,
-                iso,
-                ap.key("start").render(),
-                zone,
-                fhir.trust_offset(),
-            ),
-            (Some(_), None) => {
-                cx.warn_at(
-                    "MAP_BAD_DATETIME",
-                    "Appointment.start is not an ISO 8601 instant",
-                    Field::AppointmentDatetime,
-                    ap.key("start").render(),
-                );
-                cx.prov(
-                    Field::AppointmentDatetime,
-                    Provenance::none("unparseable start"),
-                );
-            }
-            (None, _) => cx.prov(
-                Field::AppointmentDatetime,
-                Provenance::none("the Appointment has no start"),
-            ),
-        }
-        let loc_name_done = match loc_res {
-            Some((_, lr)) => match str_at(lr.v, "name", &Ptr::root(&lr.ptr))? {
-                Some(n) => {
-                    cx.set(
-                        &mut e,
-                        Field::AppointmentLocation,
-                        n,
-                        format!("{}/name", lr.ptr),
-                        table::LOCATION_NAME.rule,
-                    );
-                    true
-                }
-                None => false,
-            },
-            None => false,
-        };
-        if !loc_name_done {
-            let display = loc_part.and_then(|p| p.actor.display.map(|d| (d, p.actor_ptr.clone())));
-            let service = parts
-                .iter()
-                .find(|p| p.role == Some(Role::Service))
-                .and_then(|p| {
-                    p.resolved
-                        .and_then(|i| ix.get(i))
-                        .and_then(|r| {
-                            r.v.get("name")
-                                .and_then(Value::as_str)
-                                .map(|n| (n, format!("{}/name", r.ptr)))
-                        })
-                        .or_else(|| {
-                            p.actor
-                                .display
-                                .map(|d| (d, format!("{}/display", p.actor_ptr)))
-                        })
-                });
-            if let Some((d, p)) = display {
-                cx.set(
-                    &mut e,
-                    Field::AppointmentLocation,
-                    d,
-                    format!("{p}/display"),
-                    table::LOCATION_DISPLAY.rule,
-                );
-            } else if let Some((n, p)) = service {
-                cx.set(
-                    &mut e,
-                    Field::AppointmentLocation,
-                    n,
-                    p,
-                    table::LOCATION_SERVICE.rule,
-                );
-            } else {
-                cx.default_or_none(
-                    &mut e,
-                    Field::AppointmentLocation,
-                    "no location participant",
-                );
-            }
-        }
-        if let Some(lp) = loc_part {
-            if lp.resolved.is_none() && lp.actor.fetchable() {
-                let required = !zone_known && !offset_trusted && start.is_some();
-                if !required {
-                    cx.warn_at("FHIR_REFERENCE_UNRESOLVED", "the Location is not in the input: its display text (or the profile default) is used", Field::AppointmentLocation, lp.actor_ptr.clone());
-                }
-                needs.extend(fetch_item(
-                    &lp.actor,
-                    required,
-                    if required {
-                        "the Location: its time zone (none in the profile and the start is in UTC) and its name"
-                    } else {
-                        "the Location: its name, time zone and phone"
-                    },
-                ));
-            }
-        }
-
-        // ---- patient ------------------------------------------------------------------------------
-        let pats: Vec<&Participant<'_>> = parts
-            .iter()
-            .filter(|p| p.role == Some(Role::Patient))
-            .collect();
-        if pats.len() > 1 {
-            cx.warn(
-                "MAP_MULTIPLE_PATIENTS",
-                "the appointment has several patient participants; the first is used",
-                Field::PatientId,
-            );
-        }
-        let pat = pats.first().copied();
-        let pat_res = pat.and_then(|p| p.resolved).and_then(|i| ix.get(i));
-        let mut phone_ok = false;
-        match pat_res {
-            Some(pr) => {
-                let pp = Ptr::root(&pr.ptr);
-                if let Some(id) = pr.id.filter(|_| !matches!(pr.origin, Origin::Contained(_))) {
-                    cx.r.ids.patient_ref = Some(format!("Patient/{id}"));
-                }
-                let ids = fields::identifiers(pr.v, &pp)?;
-                let types: Vec<&str> = match &fhir.patient_id_types {
-                    Some(t) => t.iter().map(String::as_str).collect(),
-                    None => vec!["MR"],
-                };
-                let chosen =
-                    fields::choose_identifier(&ids, &types, fhir.patient_id_system.as_deref());
-                cx.r.ids.patient_identifier = chosen.map(|i| EntityId {
-                    id: i.value.clone(),
-                    namespace: i.system.map(str::to_owned),
-                });
-                cx.r.ids.patient_id_type =
-                    chosen.and_then(|i| i.types.first().map(|t| (*t).to_owned()));
-                match fhir.patient_id {
-                    IdSource::Id if matches!(pr.origin, Origin::Contained(_)) => {
-                        match chosen.or(ids.first()) {
-                            Some(i) => {
-                                cx.warn_at("FHIR_CONTAINED_ID", "the Patient is contained: its id is local to the Appointment, so an identifier was used", Field::PatientId, i.ptr.clone());
-                                cx.set(
-                                    &mut e,
-                                    Field::PatientId,
-                                    i.value.clone(),
-                                    i.ptr.clone(),
-                                    table::PATIENT_ID_CONTAINED.rule,
-                                );
-                            }
-                            None => {
-                                cx.warn("FHIR_CONTAINED_ID", "the Patient is contained and has no identifier: patient_id is empty (a contained id is not a server id)", Field::PatientId);
-                                cx.prov(
-                                    Field::PatientId,
-                                    Provenance::none("contained patient without identifier"),
-                                );
-                            }
-                        }
-                    }
-                    IdSource::Id => {
-                        let id = pr.id.or(pat.and_then(|p| p.actor.id()));
-                        match id {
-                            Some(id) => cx.set(
-                                &mut e,
-                                Field::PatientId,
-                                id,
-                                format!("{}/id", pr.ptr),
-                                table::PATIENT_ID_LOGICAL.rule,
-                            ),
-                            None => {
-                                cx.prov(Field::PatientId, Provenance::none("the Patient has no id"))
-                            }
-                        }
-                    }
-                    IdSource::Identifier => match chosen {
-                        Some(i) => cx.set(
-                            &mut e,
-                            Field::PatientId,
-                            i.value.clone(),
-                            i.ptr.clone(),
-                            table::PATIENT_ID_IDENTIFIER.rule,
-                        ),
-                        None => {
-                            cx.warn("FHIR_IDENTIFIER_NOT_FOUND", "no Patient identifier matches fhir.patientIdTypes / patientIdSystem", Field::PatientId);
-                            cx.prov(
-                                Field::PatientId,
-                                Provenance::none("no matching patient identifier"),
-                            );
-                        }
-                    },
-                }
-                self.names(&mut cx, &mut e, pr.v, &pp, at, true, None)?;
-                let tels = fields::phones(pr.v, &pp, at)?;
-                let cands: Vec<PhoneCand<'_>> = fields::patient_phone_order(&tels)
-                    .into_iter()
-                    .map(|(t, mark)| PhoneCand {
-                        text: t.value,
-                        mark,
-                        src: t.ptr.clone(),
-                        mobile_rule: table::PATIENT_PHONE.rule,
-                    })
-                    .collect();
-                phone_ok = cx.pick_patient_phone(&mut e, &cands);
-            }
-            None => {
-                if let Some(p) = pat {
-                    if fhir.patient_id == IdSource::Id {
-                        if let Some(id) = p.actor.id() {
-                            cx.set(
-                                &mut e,
-                                Field::PatientId,
-                                id,
-                                format!("{}/reference", p.actor_ptr),
-                                table::PATIENT_ID_LOGICAL.rule,
-                            );
-                            cx.r.ids.patient_ref = p.actor.relative();
-                        }
-                    }
-                    if let Some(d) = p.actor.display {
-                        let (fam, giv) = fields::split_name_text(d);
-                        let src = format!("{}/display", p.actor_ptr);
-                        if let Some(f) = fam {
-                            cx.set(
-                                &mut e,
-                                Field::PatientLastName,
-                                f,
-                                src.clone(),
-                                table::NAME_DISPLAY.rule,
-                            );
-                        }
-                        if let Some(g) = giv {
-                            cx.set(
-                                &mut e,
-                                Field::PatientFirstName,
-                                g,
-                                src,
-                                table::NAME_DISPLAY.rule,
-                            );
-                        }
-                    }
-                    needs.extend(fetch_item(
-                        &p.actor,
-                        true,
-                        "the patient: name and mobile phone",
-                    ));
-                }
-                cx.prov(
-                    Field::PatientPhone,
-                    Provenance::none("the Patient is not in the input"),
-                );
-            }
-        }
-
-        // ---- provider -------------------------------------------------------------------------
-        let provs: Vec<&Participant<'_>> = parts
-            .iter()
-            .filter(|p| p.role == Some(Role::Provider))
-            .collect();
-        let prov = provs
-            .iter()
-            .find(|p| {
-                p.types
-                    .iter()
-                    .any(|t| matches!(*t, "PPRF" | "ATND" | "SPRF"))
-            })
-            .or(provs.first())
-            .copied();
-        let mut role_res = None;
-        let mut prac_res = None;
-        if let Some(p) = prov {
-            match p.resolved.and_then(|i| ix.get(i).map(|r| (i, r))) {
-                Some((ri, r)) if r.rtype == "PractitionerRole" => {
-                    role_res = Some((ri, r));
-                    let rp = Ptr::root(&r.ptr);
-                    if let Some(pref) = obj_at(r.v, "practitioner", &rp)? {
-                        let rf = read_reference(pref, &rp.key("practitioner"))?;
-                        prac_res = ix
-                            .resolve(&rf, Some(ri))
-                            .and_then(|i| ix.get(i).map(|x| (i, x)));
-                        if prac_res.is_none() {
-                            if let Some(id) = rf.id() {
-                                cx.r.ids.provider_ref = Some(format!("Practitioner/{id}"));
-                            }
-                        }
-                    }
-                }
-                Some((ri, r)) => prac_res = Some((ri, r)),
-                None => {}
-            }
-        }
-        // provider_id
-        let mut pid_done = false;
-        if let (Some(sys), Some((_, pr))) = (fhir.provider_id_system.as_deref(), prac_res) {
-            let ids = fields::identifiers(pr.v, &Ptr::root(&pr.ptr))?;
-            if let Some(i) = ids.iter().find(|i| i.system == Some(sys)) {
-                cx.set(
-                    &mut e,
-                    Field::ProviderId,
-                    i.value.clone(),
-                    i.ptr.clone(),
-                    table::PROVIDER_ID_IDENTIFIER.rule,
-                );
-                pid_done = true;
-            }
-        }
-        if let Some((_, pr)) = prac_res.filter(|(_, r)| matches!(r.origin, Origin::Contained(_))) {
-            if !pid_done {
-                let ids = fields::identifiers(pr.v, &Ptr::root(&pr.ptr))?;
-                let npi = ids
-                    .iter()
-                    .find(|i| i.system == Some("http://hl7.org/fhir/sid/us-npi"));
-                if let Some(i) = npi.or(ids.first()) {
-                    cx.warn_at("FHIR_CONTAINED_ID", "the Practitioner is contained: its id is local to the Appointment, so an identifier was used", Field::ProviderId, i.ptr.clone());
-                    cx.set(
-                        &mut e,
-                        Field::ProviderId,
-                        i.value.clone(),
-                        i.ptr.clone(),
-                        table::PROVIDER_ID_CONTAINED.rule,
-                    );
-                    pid_done = true;
-                }
-            }
-        }
-        if let Some((_, pr)) = prac_res.filter(|(_, r)| !matches!(r.origin, Origin::Contained(_))) {
-            if let Some(id) = pr.id {
-                cx.r.ids.provider_ref = Some(format!("Practitioner/{id}"));
-                if !pid_done {
-                    cx.set(
-                        &mut e,
-                        Field::ProviderId,
-                        id,
-                        format!("{}/id", pr.ptr),
-                        table::PROVIDER_ID_LOGICAL.rule,
-                    );
-                    pid_done = true;
-                }
-            }
-        }
-        if !pid_done {
-            if let Some(p) = prov {
-                let role_id =
-                    role_res.and_then(|(_, r)| r.id.map(|id| (id, format!("{}/id", r.ptr))));
-                if let Some((id, src)) = role_id {
-                    cx.r.ids
-                        .provider_ref
-                        .get_or_insert_with(|| format!("PractitionerRole/{id}"));
-                    cx.set(
-                        &mut e,
-                        Field::ProviderId,
-                        id,
-                        src,
-                        table::PROVIDER_ID_ROLE.rule,
-                    );
-                    pid_done = true;
-                } else if let Some(id) = p.actor.id() {
-                    cx.r.ids.provider_ref = p.actor.relative();
-                    let rule = if p.actor.rtype() == Some("PractitionerRole") {
-                        table::PROVIDER_ID_ROLE.rule
-                    } else {
-                        table::PROVIDER_ID_LOGICAL.rule
-                    };
-                    cx.set(
-                        &mut e,
-                        Field::ProviderId,
-                        id,
-                        format!("{}/reference", p.actor_ptr),
-                        rule,
-                    );
-                    pid_done = true;
-                }
-            }
-        }
-        if !pid_done {
-            cx.default_or_none(&mut e, Field::ProviderId, "no provider participant");
-        }
-        // provider names
-        let display = prov.and_then(|p| {
-            p.actor
-                .display
-                .map(|d| (d, format!("{}/display", p.actor_ptr)))
-        });
-        match prac_res {
-            Some((_, pr)) => {
-                self.names(
-                    &mut cx,
-                    &mut e,
-                    pr.v,
-                    &Ptr::root(&pr.ptr),
-                    at,
-                    false,
-                    display,
-                )?;
-            }
-            None => match display {
-                Some((d, src)) => {
-                    let (fam, giv) = fields::split_name_text(d);
-                    cx.warn_at("FHIR_NAME_FROM_DISPLAY", "the provider's Practitioner is not in the input: the name was parsed from the reference display", Field::ProviderLastName, src.clone());
-                    match fam {
-                        Some(f) => cx.set(
-                            &mut e,
-                            Field::ProviderLastName,
-                            f,
-                            src.clone(),
-                            table::NAME_DISPLAY.rule,
-                        ),
-                        None => {
-                            cx.default_or_none(&mut e, Field::ProviderLastName, "no provider name")
-                        }
-                    }
-                    match giv {
-                        Some(g) => cx.set(
-                            &mut e,
-                            Field::ProviderFirstName,
-                            g,
-                            src,
-                            table::NAME_DISPLAY.rule,
-                        ),
-                        None => {
-                            cx.default_or_none(&mut e, Field::ProviderFirstName, "no provider name")
-                        }
-                    }
-                }
-                None => {
-                    cx.default_or_none(&mut e, Field::ProviderLastName, "no provider name");
-                    cx.default_or_none(&mut e, Field::ProviderFirstName, "no provider name");
-                }
-            },
-        }
-        if let Some(p) = prov {
-            if p.resolved.is_none() && p.actor.fetchable() {
-                needs.extend(fetch_item(
-                    &p.actor,
-                    false,
-                    "the provider: name and callback phone",
-                ));
-            }
-        }
-
-        // ---- callback phone --------------------------------------------------------------------------
-        let org = role_res
-            .and_then(|(ri, r)| {
-                r.v.get("organization")
-                    .map(|o| (ri, o, format!("{}/organization", r.ptr)))
-            })
-            .or_else(|| {
-                loc_res.and_then(|(li, l)| {
-                    l.v.get("managingOrganization")
-                        .map(|o| (li, o, format!("{}/managingOrganization", l.ptr)))
-                })
-            })
-            .and_then(|(from, o, p)| {
-                let rf = read_reference(o, &Ptr::root(&p)).ok()?;
-                ix.resolve(&rf, Some(from)).and_then(|i| ix.get(i))
-            });
-        let mut cb_done = false;
-        for src in fhir.callback_from() {
-            let (res, s) = match src {
-                CallbackSource::PractitionerRole => {
-                    (role_res.map(|(_, r)| r), table::CALLBACK_ROLE)
-                }
-                CallbackSource::Location => (loc_res.map(|(_, r)| r), table::CALLBACK_LOCATION),
-                CallbackSource::Practitioner => {
-                    (prac_res.map(|(_, r)| r), table::CALLBACK_PRACTITIONER)
-                }
-                CallbackSource::Organization => (org, table::CALLBACK_ORGANIZATION),
-            };
-            let Some(r) = res else { continue };
-            let tels: Vec<Tel<'_>> = fields::phones(r.v, &Ptr::root(&r.ptr), at)?;
-            for t in fields::callback_order(&tels) {
-                if let Some(num) = cx.callback_number(t.value, &t.ptr) {
-                    cx.set(
-                        &mut e,
-                        Field::ProviderCallbackPhone,
-                        num,
-                        t.ptr.clone(),
-                        s.rule,
-                    );
-                    cb_done = true;
-                    break;
-                }
-            }
-            if cb_done {
-                break;
-            }
-        }
-        if !cb_done {
-            cx.default_or_none(
-                &mut e,
-                Field::ProviderCallbackPhone,
-                "no phone on the provider, location or organization",
-            );
-        }
-
-        // ---- decisions ----------------------------------------------------------------------------
-        let Some(ev) =
-            event.or_else(|| (!needs.is_empty()).then_some(crate::event::EventType::Booked))
-        else {
-            return Err(Error::new(ErrorCode::Internal, "no event"));
-        };
-        let early_missing: Vec<&str> = [Field::AppointmentId, Field::AppointmentDatetime]
-            .iter()
-            .filter(|f| e.get(**f).is_empty())
-            .map(|f| f.name())
-            .collect();
-        if !early_missing.is_empty() {
-            return Ok(cx.skip_with_draft(
-                e,
-                skip_codes::MISSING_REQUIRED,
-                format!(
-                    "the flow needs values the appointment does not give: {}",
-                    early_missing.join(", ")
-                ),
-                None,
-                None,
-            ));
-        }
-        if needs.iter().any(|n| n.required) {
-            needs.sort_by_key(|n| !n.required);
-            return Ok(cx.skip_with_draft(
-                e,
-                skip_codes::NEEDS_FETCH,
-                "the input references resources it does not carry: read the listed resources and map again with them (resources option)",
-                Some("references".into()),
-                Some(NeedsFetch { resources: needs }),
-            ));
-        }
-        if pat.is_none() || pat_res.is_none() {
-            return Ok(cx.skip_with_draft(
-                e,
-                skip_codes::NO_PATIENT,
-                "the appointment has no patient participant that can be read: there is nobody to text",
-                Some("participant".into()),
-                None,
-            ));
-        }
-        let filter = FilterInput {
-            doc: Some(v),
-            facility: None,
-            appointment_type: appointment_type(v),
-        };
-        cx.finish(e, ev, phone_ok, &filter)
+        Ok(derive::derive(cx, &inputs))
     }
+}
 
-    /// Names of a Patient (`patient`) or Practitioner.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn names(
-        &self,
-        cx: &mut Cx<'_>,
-        e: &mut AppointmentEvent,
-        res: &Value,
-        base: &Ptr<'_>,
-        at: Option<NaiveDateTime>,
-        patient: bool,
-        display: Option<(&str, String)>,
-    ) -> Result<()> {
-        let (ff, lf, src) = if patient {
-            (
-                Field::PatientFirstName,
-                Field::PatientLastName,
-                table::PATIENT_NAME,
-            )
-        } else {
-            (
-                Field::ProviderFirstName,
-                Field::ProviderLastName,
-                table::PROVIDER_NAME,
-            )
-        };
-        let pick = fields::pick_name(res, base, at)?;
-        if pick.only_expired {
-            cx.warn(
-                "FHIR_NAME_EXPIRED",
-                "every name is old or has an ended period; the best of them was used",
-                lf,
-            );
-        }
-        type NamePart = Option<(String, String, &'static str)>;
-        let (mut family, mut given): (NamePart, NamePart) = (
-            pick.family.map(|(f, p)| (f.to_owned(), p, src.rule)),
-            pick.given.map(|(g, p)| (g.to_owned(), p, src.rule)),
-        );
-        if let Some((f, g, p)) = pick.text_split {
-            cx.warn_at(
-                "FHIR_NAME_FROM_TEXT",
-                "the name has no family/given parts: it was split from its text",
-                lf,
-                p.clone(),
-            );
-            family = f.map(|f| (f, p.clone(), table::NAME_TEXT.rule));
-            given = g.map(|g| (g, p, table::NAME_TEXT.rule));
-        }
-        if family.is_none() && given.is_none() {
-            if let Some((d, p)) = display {
-                let (f, g) = fields::split_name_text(d);
-                cx.warn_at(
-                    "FHIR_NAME_FROM_DISPLAY",
-                    "the resource has no name: it was parsed from the reference display",
-                    lf,
-                    p.clone(),
-                );
-                family = f.map(|f| (f, p.clone(), table::NAME_DISPLAY.rule));
-                given = g.map(|g| (g, p, table::NAME_DISPLAY.rule));
-            }
-        }
-        if patient && self.profile.fhir.first_name == FirstNameUse::Usual {
-            if let Some((g, p)) = pick.usual_given {
-                given = Some((g.to_owned(), p, table::PATIENT_FIRST_USUAL.rule));
-            }
-        }
-        let none = if patient {
-            "no patient name"
-        } else {
-            "no provider name"
-        };
-        match family {
-            Some((v, p, rule)) => cx.set(e, lf, v, p, rule),
-            None if patient => cx.prov(lf, Provenance::none(none)),
-            None => cx.default_or_none(e, lf, none),
-        }
-        match given {
-            Some((v, p, rule)) => cx.set(e, ff, v, p, rule),
-            None if patient => cx.prov(ff, Provenance::none(none)),
-            None => cx.default_or_none(e, ff, none),
-        }
-        Ok(())
+/// What the steps found that the decisions need.
+struct Decided {
+    event: Option<EventType>,
+    needs: Vec<FetchItem>,
+    /// A patient participant whose resource is in the input.
+    patient_read: bool,
+    phone_ok: bool,
+}
+
+/// The decisions after mapping, in order: required values missing, references to fetch, no
+/// patient; else the common finish (filters, phone, sanitization).
+fn decide(cx: Cx<'_>, e: AppointmentEvent, d: Decided, v: &Value) -> Result<MapResult> {
+    let Decided {
+        event,
+        mut needs,
+        patient_read,
+        phone_ok,
+    } = d;
+    let Some(ev) = event.or_else(|| (!needs.is_empty()).then_some(EventType::Booked)) else {
+        return Err(Error::new(ErrorCode::Internal, "no event"));
+    };
+    let early_missing: Vec<&str> = [Field::AppointmentId, Field::AppointmentDatetime]
+        .iter()
+        .filter(|f| e.get(**f).is_empty())
+        .map(|f| f.name())
+        .collect();
+    if !early_missing.is_empty() {
+        return Ok(cx.skip_with_draft(
+            e,
+            skip_codes::MISSING_REQUIRED,
+            format!(
+                "the flow needs values the appointment does not give: {}",
+                early_missing.join(", ")
+            ),
+            None,
+            None,
+        ));
     }
+    if needs.iter().any(|n| n.required) {
+        needs.sort_by_key(|n| !n.required);
+        return Ok(cx.skip_with_draft(
+            e,
+            skip_codes::NEEDS_FETCH,
+            "the input references resources it does not carry: read the listed resources and map again with them (resources option)",
+            Some("references".into()),
+            Some(NeedsFetch { resources: needs }),
+        ));
+    }
+    if !patient_read {
+        return Ok(cx.skip_with_draft(
+            e,
+            skip_codes::NO_PATIENT,
+            "the appointment has no patient participant that can be read: there is nobody to text",
+            Some("participant".into()),
+            None,
+        ));
+    }
+    let filter = FilterInput {
+        doc: Some(v),
+        facility: None,
+        appointment_type: appointment_type(v),
+    };
+    cx.finish(e, ev, phone_ok, &filter)
 }
 
 /// The appointment type text for filters: `appointmentType` code/text, else the first

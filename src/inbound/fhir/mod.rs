@@ -36,6 +36,13 @@
 //! Practitioner: its local id is not a server id, so an identifier is used),
 //! `MAP_MULTIPLE_PATIENTS`.
 //!
+//! Layout, in reading order: this file (options, entry points, `run`); `index.rs` (resources and
+//! references); `notify.rs` (subscription notifications); `plan.rs` (the jobs a document asks
+//! for); `job.rs` (one job; an Appointment mapped as a sequence of steps); `appointment.rs` (ids,
+//! event time, zone and start, location), `patient.rs`, `provider.rs` (the people and the
+//! callback phone); `derive.rs` (the event type); `fields.rs` (names, telecoms, identifiers,
+//! participants); [`table`] (the sources per key).
+//!
 //! ```
 //! use ehr_studio_bridge::{inbound::fhir::{map_fhir, FhirOptions}, CompiledProfile};
 //! let raw = std::fs::read("tests/fixtures/fhir/synthetic/r4-searchset-appointment-include.json").unwrap();
@@ -46,12 +53,15 @@
 //! assert_eq!((e.appointment_datetime.as_str(), e.appointment_timezone.as_str()), ("2024-03-12T09:30:00", "-0500"));
 //! ```
 
+mod appointment;
 mod derive;
 mod fields;
 mod index;
 mod job;
 mod notify;
+mod patient;
 mod plan;
+mod provider;
 pub mod table;
 
 use self::derive::Hint;
