@@ -317,172 +317,185 @@ pub fn sanitize_event(
         let v = e.get(f);
         let trimmed = crate::text::trim(v);
         let trim_changed = trimmed.len() != v.len();
-        match f {
+        let repaired = match f {
             Field::EventType
             | Field::EventDatetimeUtc
             | Field::AppointmentDatetime
             | Field::AppointmentTimezone
-            | Field::PatientPhone => {
-                if let Some(rule) = check_value(f, trimmed).or_else(|| hazard(f, trimmed)) {
-                    if !trimmed.is_empty() || f.required() {
-                        return Err(Error::new(
-                            ErrorCode::MapBadEvent,
-                            format!("{} is not a value the PAM flow accepts ({rule})", f.name()),
-                        )
-                        .at_pointer(format!("/{}", f.name())));
-                    }
-                }
-                if f == Field::PatientPhone
-                    && !trimmed.is_empty()
-                    && !(trimmed.starts_with('+')
-                        && trimmed.len() > 1
-                        && trimmed.bytes().skip(1).all(|b| b.is_ascii_digit()))
-                {
-                    return Err(Error::new(
-                        ErrorCode::MapBadEvent,
-                        "patient_phone must be E.164 (+ and digits): it is the execution's To",
-                    )
-                    .at_pointer("/patient_phone"));
-                }
-                if trim_changed {
-                    let t = trimmed.to_owned();
-                    *e.get_mut(f) = t;
-                }
-            }
+            | Field::PatientPhone => check_computed(f, trimmed).map(|()| None)?,
             Field::PatientId | Field::AppointmentId | Field::ProviderId => {
-                let enc = encode_id(trimmed);
-                if let Cow::Owned(s) = enc {
-                    if mode == SanitizeMode::Strict {
-                        let rule = check_value(f, trimmed)
-                            .or_else(|| hazard(f, trimmed))
-                            .unwrap_or("ID_CHARS");
-                        return Err(strict_error(f, rule));
-                    }
-                    warn(
-                        warnings,
-                        "SANITIZE_ID_ENCODED",
-                        f,
-                        format!(
-                            "{}: characters the PAM flow cannot carry in an id were percent-encoded (reversible)",
-                            f.name()
-                        ),
-                    );
-                    *e.get_mut(f) = s;
-                } else if trim_changed {
-                    let t = trimmed.to_owned();
-                    *e.get_mut(f) = t;
-                }
+                sanitize_id(f, trimmed, mode, warnings)?
             }
-            Field::ProviderCallbackPhone => {
-                if crate::studio::params::pam_phone_ok(trimmed) || trimmed.is_empty() {
-                    if trim_changed {
-                        let t = trimmed.to_owned();
-                        *e.get_mut(f) = t;
-                    }
-                    continue;
-                }
-                if mode == SanitizeMode::Strict {
-                    return Err(strict_error(f, "PAM_PHONE"));
-                }
-                let mut removed = 0usize;
-                let mut out = String::with_capacity(trimmed.len());
-                for c in trimmed.chars() {
-                    if c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' ') {
-                        out.push(c);
-                    } else if c == '.' {
-                        out.push(' ');
-                    } else {
-                        removed += 1;
-                    }
-                }
-                let out = out.trim().to_owned();
-                if out.is_empty() {
-                    warn(
-                        warnings,
-                        "SANITIZE_EMPTIED",
-                        f,
-                        format!("{}: nothing usable was left after sanitization", f.name()),
-                    );
-                } else if removed > 0 {
-                    warn(
-                        warnings,
-                        "SANITIZE_REMOVED",
-                        f,
-                        format!(
-                            "{}: {removed} character(s) the PAM flow rejects in a phone number were removed",
-                            f.name()
-                        ),
-                    );
-                }
-                *e.get_mut(f) = out;
-            }
+            Field::ProviderCallbackPhone => sanitize_callback(f, trimmed, mode, warnings)?,
             Field::PatientFirstName
             | Field::PatientLastName
             | Field::ProviderFirstName
             | Field::ProviderLastName
-            | Field::AppointmentLocation => {
-                let (fixed, ch) = repair_text(trimmed, f == Field::AppointmentLocation);
-                let Cow::Owned(fixed) = fixed else {
-                    if trim_changed {
-                        let t = trimmed.to_owned();
-                        *e.get_mut(f) = t;
-                    }
-                    continue;
-                };
-                let semantic = ch.transliterated + ch.replaced + ch.removed > 0;
-                if semantic && mode == SanitizeMode::Strict {
-                    let rule = check_value(f, trimmed)
-                        .or_else(|| hazard(f, trimmed))
-                        .unwrap_or("PAM_NAME");
-                    return Err(strict_error(f, rule));
-                }
-                let name = f.name();
-                if ch.transliterated > 0 {
-                    warn(
-                        warnings,
-                        "SANITIZE_TRANSLITERATED",
-                        f,
-                        format!(
-                            "{name}: {} letter(s) outside the PAM Latin set were transliterated",
-                            ch.transliterated
-                        ),
-                    );
-                }
-                if ch.replaced > 0 {
-                    warn(
-                        warnings,
-                        "SANITIZE_REPLACED",
-                        f,
-                        format!(
-                            "{name}: {} punctuation character(s) the PAM flow rejects were replaced",
-                            ch.replaced
-                        ),
-                    );
-                }
-                if ch.removed > 0 {
-                    warn(
-                        warnings,
-                        "SANITIZE_REMOVED",
-                        f,
-                        format!(
-                            "{name}: {} character(s) with no Latin equivalent were removed",
-                            ch.removed
-                        ),
-                    );
-                }
-                if fixed.is_empty() && !trimmed.is_empty() {
-                    warn(
-                        warnings,
-                        "SANITIZE_EMPTIED",
-                        f,
-                        format!("{name}: nothing usable was left after sanitization"),
-                    );
-                }
-                *e.get_mut(f) = fixed;
+            | Field::AppointmentLocation => sanitize_text(f, trimmed, mode, warnings)?,
+        };
+        match repaired {
+            Some(fixed) => *e.get_mut(f) = fixed,
+            None if trim_changed => {
+                let t = trimmed.to_owned();
+                *e.get_mut(f) = t;
             }
+            None => {}
         }
     }
     Ok(())
+}
+
+/// A value the mapper computed (event type, times, offset, E.164 patient phone) is checked,
+/// never changed: `MAP_BAD_EVENT` when the PAM flow would not accept it.
+fn check_computed(f: Field, v: &str) -> Result<()> {
+    if let Some(rule) = check_value(f, v).or_else(|| hazard(f, v)) {
+        if !v.is_empty() || f.required() {
+            return Err(Error::new(
+                ErrorCode::MapBadEvent,
+                format!("{} is not a value the PAM flow accepts ({rule})", f.name()),
+            )
+            .at_pointer(format!("/{}", f.name())));
+        }
+    }
+    if f == Field::PatientPhone
+        && !v.is_empty()
+        && !(v.starts_with('+') && v.len() > 1 && v.bytes().skip(1).all(|b| b.is_ascii_digit()))
+    {
+        return Err(Error::new(
+            ErrorCode::MapBadEvent,
+            "patient_phone must be E.164 (+ and digits): it is the execution's To",
+        )
+        .at_pointer("/patient_phone"));
+    }
+    Ok(())
+}
+
+/// An id: percent-encoded when the flow cannot carry it (reversible, `SANITIZE_ID_ENCODED`);
+/// `Some` with the new value, `None` when it is fine as is.
+fn sanitize_id(
+    f: Field,
+    v: &str,
+    mode: SanitizeMode,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<String>> {
+    let Cow::Owned(encoded) = encode_id(v) else {
+        return Ok(None);
+    };
+    if mode == SanitizeMode::Strict {
+        let rule = check_value(f, v)
+            .or_else(|| hazard(f, v))
+            .unwrap_or("ID_CHARS");
+        return Err(strict_error(f, rule));
+    }
+    warn(
+        warnings,
+        "SANITIZE_ID_ENCODED",
+        f,
+        format!(
+            "{}: characters the PAM flow cannot carry in an id were percent-encoded (reversible)",
+            f.name()
+        ),
+    );
+    Ok(Some(encoded))
+}
+
+/// The callback phone keeps `[0-9+\-() ]` (a `.` becomes a space); `None` when it is fine as is.
+fn sanitize_callback(
+    f: Field,
+    v: &str,
+    mode: SanitizeMode,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<String>> {
+    if crate::studio::params::pam_phone_ok(v) || v.is_empty() {
+        return Ok(None);
+    }
+    if mode == SanitizeMode::Strict {
+        return Err(strict_error(f, "PAM_PHONE"));
+    }
+    let mut removed = 0usize;
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        if c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' ') {
+            out.push(c);
+        } else if c == '.' {
+            out.push(' ');
+        } else {
+            removed += 1;
+        }
+    }
+    let out = out.trim().to_owned();
+    if out.is_empty() {
+        warn(
+            warnings,
+            "SANITIZE_EMPTIED",
+            f,
+            format!("{}: nothing usable was left after sanitization", f.name()),
+        );
+    } else if removed > 0 {
+        warn(
+            warnings,
+            "SANITIZE_REMOVED",
+            f,
+            format!(
+                "{}: {removed} character(s) the PAM flow rejects in a phone number were removed",
+                f.name()
+            ),
+        );
+    }
+    Ok(Some(out))
+}
+
+/// A name or the location: transliterated to the PAM Latin set, punctuation replaced, the rest
+/// removed, a warning per kind of change; `None` when it is fine as is.
+fn sanitize_text(
+    f: Field,
+    v: &str,
+    mode: SanitizeMode,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<String>> {
+    let (fixed, ch) = repair_text(v, f == Field::AppointmentLocation);
+    let Cow::Owned(fixed) = fixed else {
+        return Ok(None);
+    };
+    let semantic = ch.transliterated + ch.replaced + ch.removed > 0;
+    if semantic && mode == SanitizeMode::Strict {
+        let rule = check_value(f, v)
+            .or_else(|| hazard(f, v))
+            .unwrap_or("PAM_NAME");
+        return Err(strict_error(f, rule));
+    }
+    let name = f.name();
+    let changes = [
+        (
+            ch.transliterated,
+            "SANITIZE_TRANSLITERATED",
+            "letter(s) outside the PAM Latin set were transliterated",
+        ),
+        (
+            ch.replaced,
+            "SANITIZE_REPLACED",
+            "punctuation character(s) the PAM flow rejects were replaced",
+        ),
+        (
+            ch.removed,
+            "SANITIZE_REMOVED",
+            "character(s) with no Latin equivalent were removed",
+        ),
+    ];
+    for (n, code, what) in changes {
+        if n > 0 {
+            warn(warnings, code, f, format!("{name}: {n} {what}"));
+        }
+    }
+    if fixed.is_empty() && !v.is_empty() {
+        warn(
+            warnings,
+            "SANITIZE_EMPTIED",
+            f,
+            format!("{name}: nothing usable was left after sanitization"),
+        );
+    }
+    Ok(Some(fixed))
 }
 
 #[cfg(test)]
