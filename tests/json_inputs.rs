@@ -358,3 +358,17 @@ fn messages_never_contain_marked_values() {
         }
     }
 }
+
+#[test]
+fn mapping_doc_is_in_sync() {
+    let md = ehr_studio_bridge::inbound::generic_map::render_markdown();
+    let path = "docs/json-mapping.md";
+    if std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        std::fs::write(path, &md).unwrap();
+        return;
+    }
+    assert!(
+        std::fs::read_to_string(path).unwrap_or_default() == md,
+        "{path} is out of date: run UPDATE_GOLDEN=1 cargo test --test json_inputs mapping_doc"
+    );
+}

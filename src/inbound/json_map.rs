@@ -41,7 +41,9 @@
 //! ```
 
 use super::common::{parse_iso, Cx, FilterInput, Mark, PhoneCand, ZoneChoice};
+use super::generic_map::{rule, GenericHow, GENERIC_MAP};
 use super::json::{self, bad_type};
+pub use super::table_b::map_table_b;
 use crate::error::{Error, ErrorCode, Result};
 use crate::event::{skip_codes, AppointmentEvent, EventType, Field, MapResult, Provenance, Source};
 use crate::pointer::Ptr;
@@ -76,9 +78,6 @@ pub fn is_table_b(v: &Value) -> bool {
         && (has(Field::AppointmentId) || has(Field::PatientId))
 }
 
-const PASS: &str = "Table B passthrough";
-const GENERIC: &str = "profile json.fields (first non-empty pointer)";
-
 /// The first non-empty string/number at the pointers (with the pointer that gave it).
 fn first_value(doc: &Value, list: Option<&PathList>) -> Result<Option<(String, String)>> {
     let Some(list) = list else { return Ok(None) };
@@ -103,82 +102,102 @@ fn first_value(doc: &Value, list: Option<&PathList>) -> Result<Option<(String, S
     Ok(None)
 }
 
+/// A profile-mapped document (see the module docs and [`GENERIC_MAP`]): the event type, then the
+/// values step by step, then the common finish (filters, phone, sanitization).
 fn map_generic(doc: &Value, profile: &CompiledProfile) -> Result<MapResult> {
     let mut cx = Cx::new(profile);
-    let j = &profile.json;
     if !doc.is_object() && !doc.is_array() {
         return Err(bad_type(&Ptr::root(""), "a JSON object"));
     }
-    // ---- event type --------------------------------------------------------------------------
+    let ev = match event_type(&mut cx, doc)? {
+        Ok(ev) => ev,
+        Err((code, reason, rule)) => return Ok(cx.skip(code, reason, &rule)),
+    };
+    let mut e = AppointmentEvent {
+        event_type: ev.as_str().to_owned(),
+        ..Default::default()
+    };
+    match first_value(doc, profile.json.event_time.as_ref())? {
+        Some((t, p)) => cx.event_time(&mut e, &t, p, rule(Field::EventDatetimeUtc, 0)),
+        None => cx.no_event_time(),
+    }
+    plain_values(&mut cx, &mut e, doc)?;
+    let phone_ok = patient_phone(&mut cx, &mut e, doc)?;
+    callback(&mut cx, &mut e, doc)?;
+    let zone = zone(&mut cx, doc)?;
+    start(&mut cx, &mut e, doc, zone)?;
+    let filter = FilterInput {
+        doc: Some(doc),
+        ..Default::default()
+    };
+    cx.finish(e, ev, phone_ok, &filter)
+}
+
+/// A skip decided by the event value: `(code, reason, rule)`.
+type EventSkip = (&'static str, &'static str, String);
+
+/// The event type: the value at `json.fields.event_type`, mapped by `json.events` or read as an
+/// event type; the value is kept in `ids.trigger`.
+fn event_type(cx: &mut Cx<'_>, doc: &Value) -> Result<std::result::Result<EventType, EventSkip>> {
+    let profile = cx.profile;
+    let j = &profile.json;
     let Some((raw, ptr)) = first_value(doc, j.field(Field::EventType))? else {
-        return Ok(cx.skip(
+        return Ok(Err((
             skip_codes::NOT_SCHEDULING_EVENT,
             "the document has no value at json.fields.event_type",
-            "json.fields.event_type",
-        ));
+            "json.fields.event_type".into(),
+        )));
     };
-    cx.r.ids.trigger = Some(raw.clone());
     let mapped = j
         .events
         .iter()
         .find(|(k, _)| k.trim().eq_ignore_ascii_case(&raw));
     let ev = match mapped {
         Some((k, v)) if v.eq_ignore_ascii_case("skip") => {
-            return Ok(cx.skip(
+            let rule = format!("json.events.{k}");
+            cx.r.ids.trigger = Some(raw);
+            return Ok(Err((
                 skip_codes::EVENT_POLICY,
                 "the profile's json.events rules skip this event value",
-                &format!("json.events.{k}"),
-            ));
+                rule,
+            )));
         }
         Some((_, v)) => EventType::parse(v),
         None => EventType::parse(&raw),
     };
+    let is_mapped = mapped.is_some();
+    cx.r.ids.trigger = Some(raw);
     let Some(ev) = ev else {
-        return Ok(cx.skip(
+        return Ok(Err((
             skip_codes::NOT_SCHEDULING_EVENT,
             "the event value is neither in json.events nor an event type",
-            "json.fields.event_type",
-        ));
-    };
-    let mut e = AppointmentEvent {
-        event_type: ev.as_str().to_owned(),
-        ..Default::default()
+            "json.fields.event_type".into(),
+        )));
     };
     cx.prov(
         Field::EventType,
-        Provenance::path(
-            ptr,
-            if mapped.is_some() {
-                "event value mapped by json.events"
-            } else {
-                "event value read as an event type"
-            },
-        ),
+        Provenance::path(ptr, rule(Field::EventType, usize::from(!is_mapped))),
     );
-    // ---- event time --------------------------------------------------------------------------
-    match first_value(doc, j.event_time.as_ref())? {
-        Some((t, p)) => cx.event_time(&mut e, &t, p, "json.eventTime"),
-        None => cx.no_event_time(),
-    }
-    // ---- plain values ------------------------------------------------------------------------
-    for f in [
-        Field::PatientId,
-        Field::PatientFirstName,
-        Field::PatientLastName,
-        Field::ProviderId,
-        Field::ProviderFirstName,
-        Field::ProviderLastName,
-        Field::AppointmentLocation,
-        Field::AppointmentId,
-    ] {
-        match first_value(doc, j.field(f))? {
-            Some((v, p)) => cx.set(&mut e, f, v, p, GENERIC),
-            None => cx.default_or_none(&mut e, f, "no value at the json.fields pointers"),
+    Ok(Ok(ev))
+}
+
+/// The keys the table reads as plain values ([`GenericHow::Value`]), in table order: the first
+/// non-empty value at the key's pointers, else the profile default.
+fn plain_values(cx: &mut Cx<'_>, e: &mut AppointmentEvent, doc: &Value) -> Result<()> {
+    for m in GENERIC_MAP.iter().filter(|m| m.how == GenericHow::Value) {
+        match first_value(doc, cx.profile.json.field(m.field))? {
+            Some((v, p)) => cx.set(e, m.field, v, p, rule(m.field, 0)),
+            None => cx.default_or_none(e, m.field, "no value at the json.fields pointers"),
         }
     }
-    // ---- phones --------------------------------------------------------------------------------
+    Ok(())
+}
+
+/// `patient_phone`: every pointer of `json.fields.patient_phone` with a value, the first marked
+/// mobile; whether a phone the flow can text was found.
+fn patient_phone(cx: &mut Cx<'_>, e: &mut AppointmentEvent, doc: &Value) -> Result<bool> {
     let mut texts: Vec<(usize, String, String)> = Vec::new();
-    if let Some(list) = j.field(Field::PatientPhone) {
+    if let Some(list) = cx.profile.json.field(Field::PatientPhone) {
         for (i, p) in list.paths().iter().enumerate() {
             if let Some((v, p)) = first_value(doc, Some(&PathList::One(p.clone())))? {
                 texts.push((i, v, p));
@@ -191,39 +210,40 @@ fn map_generic(doc: &Value, profile: &CompiledProfile) -> Result<MapResult> {
             text: t,
             mark: if *i == 0 { Mark::Mobile } else { Mark::Unknown },
             src: p.clone(),
-            mobile_rule: "json.fields.patient_phone (the first pointer is the mobile number)",
+            mobile_rule: rule(Field::PatientPhone, 0),
         })
         .collect();
-    let phone_ok = cx.pick_patient_phone(&mut e, &cands);
-    let mut cb_done = false;
-    if let Some(list) = j.field(Field::ProviderCallbackPhone) {
+    Ok(cx.pick_patient_phone(e, &cands))
+}
+
+/// `provider_callback_phone`: the first pointer whose value normalizes, else the default.
+fn callback(cx: &mut Cx<'_>, e: &mut AppointmentEvent, doc: &Value) -> Result<()> {
+    let f = Field::ProviderCallbackPhone;
+    if let Some(list) = cx.profile.json.field(f) {
         for p in list.paths() {
             if let Some((t, p)) = first_value(doc, Some(&PathList::One(p.clone())))? {
                 if let Some(n) = cx.callback_number(&t, &p) {
-                    cx.set(&mut e, Field::ProviderCallbackPhone, n, p, GENERIC);
-                    cb_done = true;
-                    break;
+                    cx.set(e, f, n, p, rule(f, 0));
+                    return Ok(());
                 }
             }
         }
     }
-    if !cb_done {
-        cx.default_or_none(
-            &mut e,
-            Field::ProviderCallbackPhone,
-            "no value at the json.fields pointers",
-        );
-    }
-    // ---- zone and start ------------------------------------------------------------------------
-    let mut zone = None;
-    if let Some((z, p)) = first_value(doc, j.time_zone.as_ref())? {
+    cx.default_or_none(e, f, "no value at the json.fields pointers");
+    Ok(())
+}
+
+/// The zone of the start: the IANA name at `json.timeZone`, else `sender.timeZone`.
+fn zone(cx: &mut Cx<'_>, doc: &Value) -> Result<Option<ZoneChoice>> {
+    let f = Field::AppointmentDatetime;
+    if let Some((z, p)) = first_value(doc, cx.profile.json.time_zone.as_ref())? {
         match time::parse_zone(&z) {
             Some(tz) => {
-                zone = Some(ZoneChoice {
+                return Ok(Some(ZoneChoice {
                     tz,
                     src: Source::from(p),
-                    start_rule: "start converted to the zone at json.timeZone",
-                })
+                    start_rule: rule(f, 0),
+                }))
             }
             None => cx.warn_at(
                 "MAP_BAD_TIMEZONE_VALUE",
@@ -233,253 +253,35 @@ fn map_generic(doc: &Value, profile: &CompiledProfile) -> Result<MapResult> {
             ),
         }
     }
-    if zone.is_none() {
-        zone = cx.sender_zone().map(|tz| ZoneChoice {
-            tz,
-            src: Source::Profile("profile.sender.timeZone"),
-            start_rule: "start converted to profile.sender.timeZone",
-        });
-    }
-    match first_value(doc, j.field(Field::AppointmentDatetime))? {
+    Ok(cx.sender_zone().map(|tz| ZoneChoice {
+        tz,
+        src: Source::Profile("profile.sender.timeZone"),
+        start_rule: rule(f, 1),
+    }))
+}
+
+/// `appointment_datetime` and `appointment_timezone` from the start in the zone.
+fn start(
+    cx: &mut Cx<'_>,
+    e: &mut AppointmentEvent,
+    doc: &Value,
+    zone: Option<ZoneChoice>,
+) -> Result<()> {
+    let f = Field::AppointmentDatetime;
+    match first_value(doc, cx.profile.json.field(f))? {
         Some((t, p)) => match parse_iso(&t) {
-            Some(iso) => cx.localize_start(&mut e, iso, p, zone, true),
+            Some(iso) => cx.localize_start(e, iso, p, zone, true),
             None => {
                 cx.warn_at(
                     "MAP_BAD_DATETIME",
                     "the appointment start is not an ISO 8601 date-time",
-                    Field::AppointmentDatetime,
+                    f,
                     p,
                 );
-                cx.prov(
-                    Field::AppointmentDatetime,
-                    Provenance::none("unparseable start"),
-                );
+                cx.prov(f, Provenance::none("unparseable start"));
             }
         },
-        None => cx.prov(
-            Field::AppointmentDatetime,
-            Provenance::none("no value at the json.fields pointers"),
-        ),
+        None => cx.prov(f, Provenance::none("no value at the json.fields pointers")),
     }
-    let filter = FilterInput {
-        doc: Some(doc),
-        ..Default::default()
-    };
-    cx.finish(e, ev, phone_ok, &filter)
-}
-
-/// Table B passthrough (see the module docs).
-pub fn map_table_b(doc: &Value, profile: &CompiledProfile) -> Result<MapResult> {
-    let mut cx = Cx::new(profile);
-    let root = Ptr::root("");
-    let Some(o) = doc.as_object() else {
-        return Err(bad_type(&root, "a Table B object"));
-    };
-    let mut e = AppointmentEvent::default();
-    let mut seen = [false; 14];
-    for (k, v) in o {
-        let kp = root.key(k);
-        let Some(f) = Field::from_name(k) else {
-            return Err(
-                Error::new(ErrorCode::MapBadEvent, "not a Table B key").at_pointer(kp.render())
-            );
-        };
-        let slot = Field::ALL
-            .iter()
-            .position(|x| *x == f)
-            .and_then(|i| seen.get_mut(i));
-        if let Some(s) = slot {
-            if *s {
-                return Err(Error::new(
-                    ErrorCode::MapBadEvent,
-                    "the key is given twice (snake_case and camelCase)",
-                )
-                .at_pointer(kp.render()));
-            }
-            *s = true;
-        }
-        match v {
-            Value::Null => {}
-            Value::String(s) => *e.get_mut(f) = s.trim().to_owned(),
-            _ => return Err(bad_type(&kp, "a string (Table B values are strings)")),
-        }
-        if !e.get(f).is_empty() {
-            cx.prov(f, Provenance::path(kp.render(), PASS));
-        }
-    }
-    for f in Field::ALL {
-        if e.get(f).is_empty() {
-            cx.prov(f, Provenance::none("not given"));
-        }
-    }
-    // ---- event type --------------------------------------------------------------------------
-    let ev = match EventType::parse(&e.event_type) {
-        Some(ev) => ev,
-        None => {
-            return Err(Error::new(
-                ErrorCode::MapBadEvent,
-                "event_type must be BOOKED, RESCHEDULED, MODIFIED, CONFIRMED, CANCELED or NOSHOWED",
-            )
-            .at_pointer("/event_type"));
-        }
-    };
-    if e.event_type != ev.as_str() {
-        cx.warn(
-            "TABLEB_EVENT_TYPE_NORMALIZED",
-            "event_type was not written in upper case; the flow compares exactly",
-            Field::EventType,
-        );
-        e.event_type = ev.as_str().to_owned();
-    }
-    // ---- event time --------------------------------------------------------------------------
-    if !e.event_datetime_utc.is_empty() {
-        let raw = std::mem::take(&mut e.event_datetime_utc);
-        cx.event_time(&mut e, &raw, "/event_datetime_utc".into(), PASS);
-    } else {
-        cx.no_event_time();
-    }
-    // ---- phone -------------------------------------------------------------------------------
-    let phone_raw = std::mem::take(&mut e.patient_phone);
-    let phone_ok = if phone_raw.is_empty() {
-        cx.prov(Field::PatientPhone, Provenance::none("not given"));
-        false
-    } else {
-        let cands = [PhoneCand {
-            text: &phone_raw,
-            mark: Mark::Mobile,
-            src: "/patient_phone".into(),
-            mobile_rule: PASS,
-        }];
-        cx.pick_patient_phone(&mut e, &cands)
-    };
-    // ---- start and offset ----------------------------------------------------------------------
-    let tz_raw = std::mem::take(&mut e.appointment_timezone);
-    let tz_given: Option<i32> = parse_offset(&tz_raw);
-    if !tz_raw.is_empty() && tz_given.is_none() {
-        return Err(Error::new(
-            ErrorCode::MapBadEvent,
-            "appointment_timezone must be an offset like -0500",
-        )
-        .at_pointer("/appointment_timezone"));
-    }
-    if tz_given.is_some() && !crate::studio::params::pam_timezone_ok(&tz_raw) {
-        cx.warn(
-            "TABLEB_TIMEZONE_COMPUTED",
-            "appointment_timezone was written ±HH:MM; rewritten ±HHMM",
-            Field::AppointmentTimezone,
-        );
-    }
-    let start_raw = std::mem::take(&mut e.appointment_datetime);
-    let zone = cx.sender_zone();
-    match parse_iso(&start_raw) {
-        None if start_raw.is_empty() => {}
-        None => {
-            return Err(Error::new(
-                ErrorCode::MapBadEvent,
-                "appointment_datetime must be a local date-time YYYY-MM-DDTHH:mm:ss",
-            )
-            .at_pointer("/appointment_datetime"));
-        }
-        Some(iso) if iso.offset.is_none() => {
-            // The contract form: local wall time. Offset as given, else from the zone.
-            e.appointment_datetime = time::format_local(iso.local);
-            match (tz_given, zone) {
-                (Some(m), _) => e.appointment_timezone = time::format_offset(m),
-                (None, Some(z)) => {
-                    if let Some(r) =
-                        time::resolve_local(z, iso.local, profile.sender.ambiguous_time)
-                    {
-                        e.appointment_datetime = time::format_local(r.local);
-                        e.appointment_timezone = time::format_offset(r.offset_minutes);
-                        cx.warn("TABLEB_TIMEZONE_COMPUTED", "appointment_timezone was missing; computed from profile.sender.timeZone at the appointment time", Field::AppointmentTimezone);
-                        cx.prov(
-                            Field::AppointmentTimezone,
-                            Provenance::profile(
-                                "profile.sender.timeZone",
-                                "zone offset at the appointment time (DST-aware)",
-                            ),
-                        );
-                    }
-                }
-                (None, None) => {}
-            }
-        }
-        Some(iso) => {
-            cx.warn("TABLEB_DATETIME_LOCALIZED", "appointment_datetime carried an offset or Z; the flow needs local wall time without one, so it was converted", Field::AppointmentDatetime);
-            let zc = match (zone, tz_given) {
-                (Some(tz), _) => Some(ZoneChoice {
-                    tz,
-                    src: Source::Profile("profile.sender.timeZone"),
-                    start_rule: "converted to profile.sender.timeZone",
-                }),
-                _ => None,
-            };
-            match (zc, tz_given, iso.utc()) {
-                (Some(z), _, _) => {
-                    cx.localize_start(&mut e, iso, "/appointment_datetime".into(), Some(z), true)
-                }
-                (None, Some(m), Some(utc)) => {
-                    let local = utc
-                        .checked_add_signed(chrono::Duration::minutes(i64::from(m)))
-                        .unwrap_or(utc);
-                    e.appointment_datetime = time::format_local(local);
-                    e.appointment_timezone = time::format_offset(m);
-                    cx.prov(
-                        Field::AppointmentDatetime,
-                        Provenance::path(
-                            "/appointment_datetime",
-                            "converted to the given appointment_timezone",
-                        ),
-                    );
-                }
-                _ => cx.localize_start(&mut e, iso, "/appointment_datetime".into(), None, true),
-            }
-        }
-    }
-    if e.appointment_timezone.is_empty() {
-        if let Some(m) = tz_given {
-            e.appointment_timezone = time::format_offset(m);
-        }
-    }
-    let filter = FilterInput {
-        doc: Some(doc),
-        ..Default::default()
-    };
-    cx.finish(e, ev, phone_ok, &filter)
-}
-
-/// `±HHMM` or `±HH:MM` → minutes.
-fn parse_offset(s: &str) -> Option<i32> {
-    let b = s.trim().as_bytes();
-    let (sign, rest) = match b.split_first() {
-        Some((b'+', r)) => (1, r),
-        Some((b'-', r)) => (-1, r),
-        _ => return None,
-    };
-    let digits: Vec<u8> = rest.iter().copied().filter(|c| *c != b':').collect();
-    if digits.len() != 4
-        || !digits.iter().all(u8::is_ascii_digit)
-        || (rest.len() == 5 && rest.get(2) != Some(&b':'))
-        || (rest.len() != 4 && rest.len() != 5)
-    {
-        return None;
-    }
-    let n = |i: usize| digits.get(i).map_or(0, |d| i32::from(d - b'0'));
-    let h = n(0) * 10 + n(1);
-    let m = n(2) * 10 + n(3);
-    (h <= 23 && m <= 59).then_some(sign * (h * 60 + m))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn offsets() {
-        assert_eq!(parse_offset("-0500"), Some(-300));
-        assert_eq!(parse_offset("+05:30"), Some(330));
-        assert_eq!(parse_offset("0500"), None);
-        assert_eq!(parse_offset("+5:00"), None);
-        assert_eq!(parse_offset("+2500"), None);
-    }
+    Ok(())
 }

@@ -11,12 +11,14 @@
 pub(crate) mod common;
 pub mod detect;
 pub mod fhir;
+pub mod generic_map;
 pub mod json;
 pub mod json_map;
 pub mod redox;
 pub mod redox_map;
 pub mod siu;
 pub mod siu_map;
+mod table_b;
 
 pub use detect::{detect, map_input, InputKind, MapOptions};
 pub use fhir::{map_fhir, map_fhir_all, FhirOptions};
