@@ -10,12 +10,24 @@
 //!   Table B JSON) → [`event::MapResult`]: an [`event::AppointmentEvent`] or a coded skip, with
 //!   provenance and warnings, driven by a [`profile::Profile`]; [`map_input`] detects the kind.
 //! * [`studio`] — PAM parameter rules, sanitization, and the Studio v2 Executions request.
-//! * [`phone`], [`time`] — E.164 normalization and DST-aware zones.
+//! * [`phone`], [`time`] — E.164 normalization and DST-aware zones; [`pointer`](mod@pointer) — JSON pointers.
 //! * [`reply`] — patient replies (Twilio → EHR): reply parsing, Twilio signature verification,
 //!   SRM^S03/S04, FHIR write requests, EHR responses, Studio flow patching.
 //!
 //! Everything that touches JavaScript lives in one module (`src/wasm.rs`, compiled only for
 //! `wasm32`); the rest of the crate is plain Rust and is tested natively with `cargo test`.
+//!
+//! Dependencies only point down. The floors, lowest first (a module uses its own floor and the
+//! ones below; `tests/layers.rs` fails on a use that points up):
+//!
+//! 1. [`error`], `text`, `jsonw`, [`pointer`](mod@pointer) — leaves;
+//! 2. [`hl7`], [`time`], [`phone`] — formats and primitives;
+//! 3. [`event`] — the Table B event, provenance, skips;
+//! 4. [`studio`] — the PAM contract (parameter rules, sanitization) and the Studio request;
+//! 5. [`reply`] — patient replies back to the EHR;
+//! 6. [`profile`] — the mapping profile (it holds the `studio` and `reply` sections);
+//! 7. [`inbound`] — EHR messages → events (reads the profile, sanitizes with `studio`);
+//! 8. the wasm boundary, the fuzz entries and this root.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

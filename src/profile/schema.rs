@@ -142,7 +142,7 @@ pub(super) fn check(v: &Value, ty: Ty, ptr: &str) -> Result<()> {
 }
 
 /// The TypeScript declaration of the profile JSON (`export interface Profile`), generated from the
-/// schema table above, so the `.d.ts` cannot drift from what [`Profile::from_json`] accepts.
+/// schema tables, so the `.d.ts` cannot drift from what [`super::Profile::from_json`] accepts.
 /// Sections with their own types (`reply`) are referenced by name.
 pub fn typescript_declaration() -> String {
     let mut out = String::from(
