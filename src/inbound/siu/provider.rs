@@ -28,128 +28,40 @@ pub(super) fn xcn<'m>(seg: &SegView<'m>, field: usize) -> Option<El<'m>> {
     seg.field(field)?.child(1)
 }
 
+/// The provider: the people named by the table's sources (usernames set aside), then
+/// `provider_id` from the record (the first XCN source with an id or a name) and the names from
+/// the record or the next source that has them; profile overrides and defaults apply.
 pub(super) fn map_provider(
     cx: &mut Ctx<'_>,
     msg: &Message<'_>,
     idx: &Idx<'_>,
     e: &mut AppointmentEvent,
 ) {
-    let mut people: Vec<Person<'_>> = Vec::with_capacity(4);
-    let mut username_seen = false;
-    let mut aip_disagree = false;
-    for c in siu_map::candidates(Field::ProviderLastName, cx.band) {
-        let segs = idx.segs(c.seg);
-        // (id, family name) of the first person of this source.
-        type Key<'k> = (Option<Cow<'k, str>>, Option<Cow<'k, str>>);
-        let mut first_key: Option<Key<'_>> = None;
-        for (i, s) in segs.iter().enumerate() {
-            let person = match c.how {
-                How::Xcn => {
-                    let Some(r) = xcn(s, c.field) else { continue };
-                    if r.is_null() {
-                        continue;
-                    }
-                    let id = val(r.child(1));
-                    let mut last = val(r.child(2).and_then(|x| x.child(1)));
-                    let mut first = val(r.child(3));
-                    if last.as_deref().is_some_and(looks_like_username) {
-                        username_seen = true;
-                        last = None;
-                        first = None;
-                    }
-                    Person {
-                        id,
-                        last,
-                        first,
-                        seg: c.seg,
-                        field: c.field,
-                        occ: i + 1,
-                        total: segs.len(),
-                        text: false,
-                    }
-                }
-                How::PersonText => {
-                    let Some(f) = s.field(c.field) else { continue };
-                    let rep = f.child(1);
-                    let t = val(rep.and_then(|r| r.child(2)))
-                        .or_else(|| val(rep.and_then(|r| r.child(1))));
-                    let Some(t) = t else { continue };
-                    if looks_like_username(&t) {
-                        username_seen = true;
-                        continue;
-                    }
-                    let (last, first) = match t.split_once(',') {
-                        Some((l, f)) => (
-                            Some(Cow::Owned(l.trim().to_owned())),
-                            Some(Cow::<str>::Owned(f.trim().to_owned())).filter(|x| !x.is_empty()),
-                        ),
-                        None => (Some(t), None),
-                    };
-                    Person {
-                        id: None,
-                        last,
-                        first,
-                        seg: c.seg,
-                        field: c.field,
-                        occ: i + 1,
-                        total: segs.len(),
-                        text: true,
-                    }
-                }
-                _ => continue,
-            };
-            if person.id.is_none() && person.last.is_none() && person.first.is_none() {
-                continue;
-            }
-            match &first_key {
-                None => {
-                    first_key = Some((person.id.clone(), person.last.clone()));
-                    people.push(person);
-                }
-                Some((id, last)) => {
-                    if (id, last) != (&person.id, &person.last) && c.seg == "AIP" {
-                        aip_disagree = true;
-                    }
-                }
-            }
-        }
-    }
-    if username_seen {
+    let found = collect_people(cx.band, idx);
+    if found.username_seen {
         cx.warn(
             "MAP_PROVIDER_USERNAME_ONLY",
             "the provider is identified only by a user name, which is not a name to print after \"Dr.\"; set defaults.providerLastName or hl7.fields.provider_last_name",
             Field::ProviderLastName,
         );
     }
-    if aip_disagree {
+    if found.aip_disagree {
         cx.warn(
             "MAP_RESOURCES_DISAGREE",
             "several AIP segments (resource groups) name different providers; the first was used",
             Field::ProviderId,
         );
     }
-    // The record: the first person with an id or a name from an XCN source.
+    let people = &found.people;
     let rec = people
         .iter()
-        .position(|p| !p.text && (p.id.is_some() || p.last.is_some()));
-    let rule_rec = "first personnel source with an id or a name (AIP-3, SCH-12, PV1-7)";
-    // provider_id
+        .position(|p| !p.text && (p.id.is_some() || p.last.is_some()))
+        .and_then(|i| people.get(i));
     if !apply_override(cx, msg, Field::ProviderId, e) {
-        match rec
-            .and_then(|i| people.get(i))
-            .and_then(|p| p.id.as_ref().map(|id| (p, id)))
-        {
-            Some((p, id)) => {
-                e.provider_id = id.to_string();
-                let path = path_of(p.seg, p.occ, p.total, p.field, None, Some(1));
-                cx.prov(Field::ProviderId, Provenance::path(path, rule_rec));
-            }
-            None => apply_default(cx, Field::ProviderId, e, "no provider id"),
-        }
+        provider_id(cx, e, rec);
     }
-    // names: from the record if it has them, else the next source that has them.
+    // Names: from the record if it has them, else the next source that has them.
     let name_src = rec
-        .and_then(|i| people.get(i))
         .filter(|p| p.last.is_some() || p.first.is_some())
         .or_else(|| {
             people
@@ -160,35 +72,174 @@ pub(super) fn map_provider(
         (Field::ProviderLastName, 2usize),
         (Field::ProviderFirstName, 3usize),
     ] {
-        if apply_override(cx, msg, f, e) {
-            continue;
-        }
-        let v = name_src.and_then(|p| {
-            let v = if comp == 2 {
-                p.last.as_ref()
-            } else {
-                p.first.as_ref()
-            };
-            v.map(|v| (p, v))
-        });
-        match v {
-            Some((p, v)) => {
-                *e.get_mut(f) = v.to_string();
-                let (path, rule) = if p.text {
-                    (
-                        path_of(p.seg, p.occ, p.total, p.field, None, None),
-                        "free-text resource name (\"Last, First\")",
-                    )
-                } else {
-                    let mut s = path_of(p.seg, p.occ, p.total, p.field, None, Some(comp));
-                    if comp == 2 {
-                        s = s.subcomp(1);
-                    }
-                    (s, rule_rec)
-                };
-                cx.prov(f, Provenance::path(path, rule));
-            }
-            None => apply_default(cx, f, e, "no provider name"),
+        if !apply_override(cx, msg, f, e) {
+            provider_name(cx, e, f, comp, name_src);
         }
     }
+}
+
+/// The rule of values read from the record.
+const RULE_RECORD: &str = "first personnel source with an id or a name (AIP-3, SCH-12, PV1-7)";
+
+/// What the sources say about the provider.
+struct People<'m> {
+    /// The first person of each source that names one, in table order.
+    people: Vec<Person<'m>>,
+    /// A source held only a user name.
+    username_seen: bool,
+    /// Several AIP segments name different providers.
+    aip_disagree: bool,
+}
+
+/// The first person of each provider source of the table (for the message's version band).
+fn collect_people<'m>(band: usize, idx: &Idx<'m>) -> People<'m> {
+    let mut found = People {
+        people: Vec::with_capacity(4),
+        username_seen: false,
+        aip_disagree: false,
+    };
+    for c in siu_map::candidates(Field::ProviderLastName, band) {
+        let segs = idx.segs(c.seg);
+        // (id, family name) of the first person of this source.
+        type Key<'k> = (Option<Cow<'k, str>>, Option<Cow<'k, str>>);
+        let mut first_key: Option<Key<'_>> = None;
+        for (i, s) in segs.iter().enumerate() {
+            let (occ, total) = (i + 1, segs.len());
+            let person = match c.how {
+                How::Xcn => person_from_xcn(s, c, occ, total, &mut found.username_seen),
+                How::PersonText => person_from_text(s, c, occ, total, &mut found.username_seen),
+                _ => None,
+            };
+            let Some(person) = person else { continue };
+            if person.id.is_none() && person.last.is_none() && person.first.is_none() {
+                continue;
+            }
+            match &first_key {
+                None => {
+                    first_key = Some((person.id.clone(), person.last.clone()));
+                    found.people.push(person);
+                }
+                Some((id, last)) => {
+                    if (id, last) != (&person.id, &person.last) && c.seg == "AIP" {
+                        found.aip_disagree = true;
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// A person from an XCN (id, family name, given name); a family name that is a user name is
+/// dropped with the given name.
+fn person_from_xcn<'m>(
+    s: &SegView<'m>,
+    c: &siu_map::Candidate,
+    occ: usize,
+    total: usize,
+    username_seen: &mut bool,
+) -> Option<Person<'m>> {
+    let r = xcn(s, c.field)?;
+    if r.is_null() {
+        return None;
+    }
+    let id = val(r.child(1));
+    let mut last = val(r.child(2).and_then(|x| x.child(1)));
+    let mut first = val(r.child(3));
+    if last.as_deref().is_some_and(looks_like_username) {
+        *username_seen = true;
+        last = None;
+        first = None;
+    }
+    Some(Person {
+        id,
+        last,
+        first,
+        seg: c.seg,
+        field: c.field,
+        occ,
+        total,
+        text: false,
+    })
+}
+
+/// A person from a free-text resource name (`Last, First`, or one name); a user name is none.
+fn person_from_text<'m>(
+    s: &SegView<'m>,
+    c: &siu_map::Candidate,
+    occ: usize,
+    total: usize,
+    username_seen: &mut bool,
+) -> Option<Person<'m>> {
+    let rep = s.field(c.field)?.child(1);
+    let t = val(rep.and_then(|r| r.child(2))).or_else(|| val(rep.and_then(|r| r.child(1))))?;
+    if looks_like_username(&t) {
+        *username_seen = true;
+        return None;
+    }
+    let (last, first) = match t.split_once(',') {
+        Some((l, f)) => (
+            Some(Cow::Owned(l.trim().to_owned())),
+            Some(Cow::<str>::Owned(f.trim().to_owned())).filter(|x| !x.is_empty()),
+        ),
+        None => (Some(t), None),
+    };
+    Some(Person {
+        id: None,
+        last,
+        first,
+        seg: c.seg,
+        field: c.field,
+        occ,
+        total,
+        text: true,
+    })
+}
+
+/// `provider_id`: the record's id, else the default.
+fn provider_id(cx: &mut Ctx<'_>, e: &mut AppointmentEvent, rec: Option<&Person<'_>>) {
+    match rec.and_then(|p| p.id.as_ref().map(|id| (p, id))) {
+        Some((p, id)) => {
+            e.provider_id = id.to_string();
+            let path = path_of(p.seg, p.occ, p.total, p.field, None, Some(1));
+            cx.prov(Field::ProviderId, Provenance::path(path, RULE_RECORD));
+        }
+        None => apply_default(cx, Field::ProviderId, e, "no provider id"),
+    }
+}
+
+/// A provider name (XCN component `comp`: 2 family, 3 given) from `src`, else the default.
+fn provider_name(
+    cx: &mut Ctx<'_>,
+    e: &mut AppointmentEvent,
+    f: Field,
+    comp: usize,
+    src: Option<&Person<'_>>,
+) {
+    let v = src.and_then(|p| {
+        let v = if comp == 2 {
+            p.last.as_ref()
+        } else {
+            p.first.as_ref()
+        };
+        v.map(|v| (p, v))
+    });
+    let Some((p, v)) = v else {
+        apply_default(cx, f, e, "no provider name");
+        return;
+    };
+    *e.get_mut(f) = v.to_string();
+    let (path, rule) = if p.text {
+        (
+            path_of(p.seg, p.occ, p.total, p.field, None, None),
+            "free-text resource name (\"Last, First\")",
+        )
+    } else {
+        let mut s = path_of(p.seg, p.occ, p.total, p.field, None, Some(comp));
+        if comp == 2 {
+            s = s.subcomp(1);
+        }
+        (s, RULE_RECORD)
+    };
+    cx.prov(f, Provenance::path(path, rule));
 }

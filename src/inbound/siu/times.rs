@@ -125,6 +125,8 @@ pub(super) struct StartFound {
     pub(super) path: Source,
 }
 
+/// `appointment_datetime` and `appointment_timezone`: the starts the sources give (the profile's
+/// paths, else the table's), the one to use, then its localization in the sender's zone.
 pub(super) fn map_start(
     cx: &mut Ctx<'_>,
     msg: &Message<'_>,
@@ -132,89 +134,11 @@ pub(super) fn map_start(
     e: &mut AppointmentEvent,
 ) {
     let f = Field::AppointmentDatetime;
-    let mut found: Vec<StartFound> = Vec::with_capacity(8);
-    let mut resources_disagree: Option<&'static str> = None;
-    match cx.profile.field_override(f) {
-        Some(list) => {
-            for p in list.paths() {
-                let Some(v) = Path::parse(p)
-                    .ok()
-                    .and_then(|pp| query(msg, &pp))
-                    .map(leaf)
-                    .and_then(|l| val(Some(l)))
-                else {
-                    continue;
-                };
-                match DateTime::parse(&v) {
-                    Ok(dt) => found.push(StartFound {
-                        dt,
-                        path: p.clone().into(),
-                    }),
-                    Err(_) => cx.warn(
-                        "MAP_BAD_DATETIME",
-                        format!("{p} is not a valid HL7 date/time; it was ignored"),
-                        f,
-                    ),
-                }
-            }
-        }
-        None => {
-            // Senders repeat the same start in SCH/TQ1/AIS/AIL/AIP/AIG: parse each distinct text once.
-            let mut last: Option<(Cow<'_, str>, DateTime)> = None;
-            for c in siu_map::candidates(f, cx.band) {
-                let segs = idx.segs(c.seg);
-                let mut first: Option<DateTime> = None;
-                for (i, s) in segs.iter().enumerate() {
-                    let Some(v) = val(ts_at(s, c.field, c.comp)) else {
-                        continue;
-                    };
-                    let parsed = match &last {
-                        Some((t, dt)) if *t == v => Ok(*dt),
-                        _ => DateTime::parse(&v),
-                    };
-                    if let Ok(dt) = parsed {
-                        last = Some((v.clone(), dt));
-                    }
-                    // Built only when reported: most starts repeat the first one.
-                    let here = || {
-                        let comp = (c.comp > 1).then_some(c.comp);
-                        path_of(c.seg, i + 1, segs.len(), c.field, None, comp)
-                    };
-                    match parsed {
-                        Ok(dt) => match &first {
-                            None => {
-                                first = Some(dt);
-                                let path = here();
-                                found.push(StartFound {
-                                    dt,
-                                    path: path.into(),
-                                });
-                            }
-                            Some(f0) => {
-                                if !same_time(f0, &dt) {
-                                    resources_disagree = resources_disagree.or(Some(c.seg));
-                                }
-                            }
-                        },
-                        Err(_) => {
-                            let path = here();
-                            cx.warn(
-                                "MAP_BAD_DATETIME",
-                                format!("{path} is not a valid HL7 date/time; it was ignored"),
-                                f,
-                            );
-                        }
-                    }
-                }
-            }
-        }
-    }
-    // Prefer minute precision or better; fall back to a coarser value with a warning.
-    let chosen_i = found
-        .iter()
-        .position(|s| s.dt.precision >= Precision::Minute)
-        .or(if found.is_empty() { None } else { Some(0) });
-    let Some(ci) = chosen_i else {
+    let (found, resources_disagree) = match cx.profile.field_override(f) {
+        Some(list) => (starts_from_override(cx, msg, list.paths()), None),
+        None => starts_from_table(cx, idx),
+    };
+    let Some(chosen) = choose_start(cx, &found, resources_disagree) else {
         cx.prov(
             f,
             Provenance::none("no appointment start time in the message"),
@@ -225,7 +149,115 @@ pub(super) fn map_start(
         );
         return;
     };
-    let Some(chosen) = found.get(ci) else { return };
+    let dt = chosen.dt;
+    let path = chosen.path.clone();
+    let msh_offset = idx
+        .msh
+        .as_ref()
+        .and_then(|m| val(ts_at(m, 7, 1)))
+        .and_then(|v| DateTime::parse(&v).ok())
+        .and_then(|d| d.offset);
+    localize_start(cx, dt, path, msh_offset, e);
+}
+
+/// The starts at the profile's `hl7.fields.appointment_datetime` paths (an invalid one is a
+/// warning).
+fn starts_from_override(cx: &mut Ctx<'_>, msg: &Message<'_>, paths: &[String]) -> Vec<StartFound> {
+    let mut found = Vec::new();
+    for p in paths {
+        let Some(v) = Path::parse(p)
+            .ok()
+            .and_then(|pp| query(msg, &pp))
+            .map(leaf)
+            .and_then(|l| val(Some(l)))
+        else {
+            continue;
+        };
+        match DateTime::parse(&v) {
+            Ok(dt) => found.push(StartFound {
+                dt,
+                path: p.clone().into(),
+            }),
+            Err(_) => cx.warn(
+                "MAP_BAD_DATETIME",
+                format!("{p} is not a valid HL7 date/time; it was ignored"),
+                Field::AppointmentDatetime,
+            ),
+        }
+    }
+    found
+}
+
+/// The first start of each source of the table, and the first resource segment kind whose
+/// occurrences disagree. Senders repeat the same start in SCH/TQ1/AIS/AIL/AIP/AIG: each distinct
+/// text is parsed once.
+fn starts_from_table(cx: &mut Ctx<'_>, idx: &Idx<'_>) -> (Vec<StartFound>, Option<&'static str>) {
+    let f = Field::AppointmentDatetime;
+    let mut found: Vec<StartFound> = Vec::with_capacity(8);
+    let mut resources_disagree: Option<&'static str> = None;
+    let mut last: Option<(Cow<'_, str>, DateTime)> = None;
+    for c in siu_map::candidates(f, cx.band) {
+        let segs = idx.segs(c.seg);
+        let mut first: Option<DateTime> = None;
+        for (i, s) in segs.iter().enumerate() {
+            let Some(v) = val(ts_at(s, c.field, c.comp)) else {
+                continue;
+            };
+            let parsed = match &last {
+                Some((t, dt)) if *t == v => Ok(*dt),
+                _ => DateTime::parse(&v),
+            };
+            if let Ok(dt) = parsed {
+                last = Some((v.clone(), dt));
+            }
+            // Built only when reported: most starts repeat the first one.
+            let here = || {
+                let comp = (c.comp > 1).then_some(c.comp);
+                path_of(c.seg, i + 1, segs.len(), c.field, None, comp)
+            };
+            match parsed {
+                Ok(dt) => match &first {
+                    None => {
+                        first = Some(dt);
+                        let path = here();
+                        found.push(StartFound {
+                            dt,
+                            path: path.into(),
+                        });
+                    }
+                    Some(f0) => {
+                        if !same_time(f0, &dt) {
+                            resources_disagree = resources_disagree.or(Some(c.seg));
+                        }
+                    }
+                },
+                Err(_) => {
+                    let path = here();
+                    cx.warn(
+                        "MAP_BAD_DATETIME",
+                        format!("{path} is not a valid HL7 date/time; it was ignored"),
+                        f,
+                    );
+                }
+            }
+        }
+    }
+    (found, resources_disagree)
+}
+
+/// The start to use: the first with minute precision or better, else the first (with a
+/// warning); disagreeing resources and sources are warnings.
+fn choose_start<'a>(
+    cx: &mut Ctx<'_>,
+    found: &'a [StartFound],
+    resources_disagree: Option<&'static str>,
+) -> Option<&'a StartFound> {
+    let f = Field::AppointmentDatetime;
+    let ci = found
+        .iter()
+        .position(|s| s.dt.precision >= Precision::Minute)
+        .or(if found.is_empty() { None } else { Some(0) })?;
+    let chosen = found.get(ci)?;
     if chosen.dt.precision < Precision::Minute {
         cx.warn(
             "MAP_DATETIME_LOW_PRECISION",
@@ -263,15 +295,7 @@ pub(super) fn map_start(
             f,
         );
     }
-    let dt = chosen.dt;
-    let path = chosen.path.clone();
-    let msh_offset = idx
-        .msh
-        .as_ref()
-        .and_then(|m| val(ts_at(m, 7, 1)))
-        .and_then(|v| DateTime::parse(&v).ok())
-        .and_then(|d| d.offset);
-    localize_start(cx, dt, path, msh_offset, e);
+    Some(chosen)
 }
 
 pub(super) fn same_time(a: &DateTime, b: &DateTime) -> bool {
