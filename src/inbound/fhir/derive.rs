@@ -138,40 +138,62 @@ pub(crate) struct Inputs<'a, 'v> {
 
 /// Derive the event (see the module docs and docs/fhir-mapping.md). Warnings go to `cx`.
 pub(crate) fn derive(cx: &mut Cx<'_>, inp: &Inputs<'_, '_>) -> Derived {
-    let ef = Field::EventType;
-    let hint = inp.hint.map(|h| (h, resolve_hint(cx, &h.text)));
-    if let Some((h, he)) = &hint {
-        match he {
-            HintEv::Skip(k) => {
-                return Derived::Skip(
-                    skip_codes::EVENT_POLICY,
-                    "the profile's fhir.events rules skip this trigger / topic".into(),
-                    format!("fhir.events.{k}"),
-                );
-            }
-            HintEv::NotEvent => {
-                return Derived::Skip(
-                    skip_codes::NOT_SCHEDULING_EVENT,
-                    "the trigger concerns scheduling resources, not the patient's appointment (S18–S24)".into(),
-                    h.src.clone(),
-                );
-            }
-            HintEv::Unknown => cx.note(
+    let hint_ev = match read_hint(cx, inp) {
+        Ok(h) => h,
+        Err((code, reason, rule)) => return Derived::Skip(code, reason, rule),
+    };
+    if let Some(d) = from_status(cx, inp, hint_ev.as_ref()) {
+        return d;
+    }
+    booked(cx, inp, hint_ev.as_ref())
+}
+
+/// The event a hint names: the event, whether the profile mapped it, the hint's source.
+type HintEvent = (EventType, bool, String);
+
+/// A skip a hint asks for: `(code, reason, rule)`.
+type HintSkip = (&'static str, String, String);
+
+/// The hint (trigger / topic): a skip it asks for, or the event it names (an unknown hint is a
+/// note and names none).
+fn read_hint(cx: &mut Cx<'_>, inp: &Inputs<'_, '_>) -> Result<Option<HintEvent>, HintSkip> {
+    let Some(h) = inp.hint else { return Ok(None) };
+    match resolve_hint(cx, &h.text) {
+        HintEv::Skip(k) => Err((
+            skip_codes::EVENT_POLICY,
+            "the profile's fhir.events rules skip this trigger / topic".into(),
+            format!("fhir.events.{k}"),
+        )),
+        HintEv::NotEvent => Err((
+            skip_codes::NOT_SCHEDULING_EVENT,
+            "the trigger concerns scheduling resources, not the patient's appointment (S18–S24)"
+                .into(),
+            h.src.clone(),
+        )),
+        HintEv::Unknown => {
+            cx.note(
                 "FHIR_TRIGGER_UNRECOGNIZED",
                 "the trigger / topic is neither built in nor in the profile's fhir.events; the status and the previous snapshot decide",
                 Some(h.src.clone()),
-            ),
-            HintEv::Event(..) => {}
+            );
+            Ok(None)
         }
+        HintEv::Event(e, profile) => Ok(Some((e, profile, h.src.clone()))),
     }
-    let hint_ev = hint.as_ref().and_then(|(h, he)| match he {
-        HintEv::Event(e, profile) => Some((*e, *profile, h.src.clone())),
-        _ => None,
-    });
+}
+
+/// The statuses that decide alone: cancelled, noshow, entered-in-error (an event unless the
+/// previous snapshot had the same status), the ones that call for no message, and unknown ones.
+/// `None` for `booked`.
+fn from_status(
+    cx: &mut Cx<'_>,
+    inp: &Inputs<'_, '_>,
+    hint_ev: Option<&HintEvent>,
+) -> Option<Derived> {
+    let ef = Field::EventType;
     let status = inp.cur.status.unwrap_or("");
-    let status_src = || Source::from(inp.status_ptr.clone());
-    let mismatch = |cx: &mut Cx<'_>, e: EventType| {
-        if let Some((h, _, src)) = &hint_ev {
+    let terminal = |cx: &mut Cx<'_>, e: EventType, rule: &'static str| {
+        if let Some((h, _, src)) = hint_ev {
             if *h != e {
                 cx.warn_at(
                     "FHIR_TRIGGER_STATUS_MISMATCH",
@@ -184,13 +206,10 @@ pub(crate) fn derive(cx: &mut Cx<'_>, inp: &Inputs<'_, '_>) -> Derived {
                 );
             }
         }
-    };
-    let same_status = inp
-        .prev
-        .as_ref()
-        .is_some_and(|p| p.status == inp.cur.status);
-    let terminal = |cx: &mut Cx<'_>, e: EventType, rule: &'static str| {
-        mismatch(cx, e);
+        let same_status = inp
+            .prev
+            .as_ref()
+            .is_some_and(|p| p.status == inp.cur.status);
         if same_status {
             Derived::Skip(
                 skip_codes::NO_RELEVANT_CHANGE,
@@ -198,35 +217,35 @@ pub(crate) fn derive(cx: &mut Cx<'_>, inp: &Inputs<'_, '_>) -> Derived {
                 "status unchanged".into(),
             )
         } else {
-            Derived::Event(e, status_src(), rule)
+            Derived::Event(e, Source::from(inp.status_ptr.clone()), rule)
         }
     };
-    match status {
-        "cancelled" => return terminal(cx, EventType::Canceled, rules::CANCELLED),
-        "noshow" => return terminal(cx, EventType::Noshowed, rules::NOSHOW),
+    Some(match status {
+        "cancelled" => terminal(cx, EventType::Canceled, rules::CANCELLED),
+        "noshow" => terminal(cx, EventType::Noshowed, rules::NOSHOW),
         "entered-in-error" => {
             if cx.profile.fhir.entered_in_error == EnteredInError::Skip {
-                return Derived::Skip(
+                return Some(Derived::Skip(
                     skip_codes::EVENT_POLICY,
                     "the appointment was entered in error and the profile skips such appointments"
                         .into(),
                     "fhir.enteredInError".into(),
-                );
+                ));
             }
             cx.warn(
                 "FHIR_ENTERED_IN_ERROR",
                 "the appointment was entered in error (v2 S17 deletion); it is sent as CANCELED (set fhir.enteredInError to skip)",
                 ef,
             );
-            return terminal(cx, EventType::Canceled, rules::ENTERED_IN_ERROR);
+            terminal(cx, EventType::Canceled, rules::ENTERED_IN_ERROR)
         }
-        "booked" => {}
+        "booked" => return None,
         "proposed" | "pending" | "waitlist" | "arrived" | "checked-in" | "fulfilled" => {
-            return Derived::Skip(
+            Derived::Skip(
                 skip_codes::STATUS_NOT_NOTIFIABLE,
                 format!("the appointment status {status} calls for no message (not finalized, or the visit is underway or done)"),
                 "Appointment.status".into(),
-            );
+            )
         }
         _ => {
             cx.warn_at(
@@ -235,29 +254,34 @@ pub(crate) fn derive(cx: &mut Cx<'_>, inp: &Inputs<'_, '_>) -> Derived {
                 ef,
                 inp.status_ptr.clone(),
             );
-            return Derived::Skip(
+            Derived::Skip(
                 skip_codes::STATUS_NOT_NOTIFIABLE,
                 "the appointment has no recognized status".into(),
                 "Appointment.status".into(),
+            )
+        }
+    })
+}
+
+/// A booked appointment: R5 `replaces` → RESCHEDULED; else the change since the previous
+/// snapshot; else the hint; else the version and `fhir.withoutPrevious`.
+fn booked(cx: &mut Cx<'_>, inp: &Inputs<'_, '_>, hint_ev: Option<&HintEvent>) -> Derived {
+    let ef = Field::EventType;
+    let mut hint_contradicts = false;
+    if let Some((h, _, src)) = hint_ev {
+        if matches!(h, EventType::Canceled | EventType::Noshowed) {
+            cx.warn_at(
+                "FHIR_TRIGGER_STATUS_MISMATCH",
+                format!(
+                    "the trigger / topic says {} but the appointment is booked; the status decides",
+                    h.as_str()
+                ),
+                ef,
+                src.clone(),
             );
+            hint_contradicts = true;
         }
     }
-    // ---- booked ---------------------------------------------------------------------------
-    let booked_mismatch = |cx: &mut Cx<'_>| {
-        if let Some((h, _, src)) = &hint_ev {
-            if matches!(h, EventType::Canceled | EventType::Noshowed) {
-                cx.warn_at(
-                    "FHIR_TRIGGER_STATUS_MISMATCH",
-                    format!("the trigger / topic says {} but the appointment is booked; the status decides", h.as_str()),
-                    ef,
-                    src.clone(),
-                );
-                return true;
-            }
-        }
-        false
-    };
-    let hint_contradicts = booked_mismatch(cx);
     if let Some(old) = &inp.replaces {
         cx.warn(
             "FHIR_REPLACES",
@@ -272,32 +296,9 @@ pub(crate) fn derive(cx: &mut Cx<'_>, inp: &Inputs<'_, '_>) -> Derived {
         );
     }
     if let Some(prev) = &inp.prev {
-        if prev.status != Some("booked") {
-            return Derived::Event(EventType::Booked, status_src(), rules::PREVIOUS_NOT_BOOKED);
-        }
-        let Some((ev, src, rule)) = changed(&inp.cur, prev, inp.ptr) else {
-            return Derived::Skip(
-                skip_codes::NO_RELEVANT_CHANGE,
-                "nothing the SMS or the reminders use changed since the previous snapshot".into(),
-                "fhir change rules".into(),
-            );
-        };
-        if let Some((h, _, hsrc)) = &hint_ev {
-            if *h != ev
-                && !hint_contradicts
-                && !(ev == EventType::Confirmed && *h == EventType::Modified)
-            {
-                cx.warn_at(
-                    "FHIR_TRIGGER_DISAGREES",
-                    format!("the trigger / topic says {} but the change since the previous snapshot says {}; the change decides", h.as_str(), ev.as_str()),
-                    ef,
-                    hsrc.clone(),
-                );
-            }
-        }
-        return Derived::Event(ev, src, rule);
+        return against_previous(cx, inp, prev, hint_ev, hint_contradicts);
     }
-    if let Some((h, profile, src)) = &hint_ev {
+    if let Some((h, profile, src)) = hint_ev {
         if !hint_contradicts {
             let rule = if *profile {
                 rules::TRIGGER_PROFILE
@@ -307,6 +308,51 @@ pub(crate) fn derive(cx: &mut Cx<'_>, inp: &Inputs<'_, '_>) -> Derived {
             return Derived::Event(*h, Source::from(src.clone()), rule);
         }
     }
+    without_previous(cx, inp)
+}
+
+/// A booked appointment against its previous snapshot: BOOKED when it was not booked before,
+/// else what changed (a hint that says otherwise is a warning), else no relevant change.
+fn against_previous(
+    cx: &mut Cx<'_>,
+    inp: &Inputs<'_, '_>,
+    prev: &Snapshot<'_, '_>,
+    hint_ev: Option<&HintEvent>,
+    hint_contradicts: bool,
+) -> Derived {
+    if prev.status != Some("booked") {
+        return Derived::Event(
+            EventType::Booked,
+            Source::from(inp.status_ptr.clone()),
+            rules::PREVIOUS_NOT_BOOKED,
+        );
+    }
+    let Some((ev, src, rule)) = changed(&inp.cur, prev, inp.ptr) else {
+        return Derived::Skip(
+            skip_codes::NO_RELEVANT_CHANGE,
+            "nothing the SMS or the reminders use changed since the previous snapshot".into(),
+            "fhir change rules".into(),
+        );
+    };
+    if let Some((h, _, hsrc)) = hint_ev {
+        if *h != ev
+            && !hint_contradicts
+            && !(ev == EventType::Confirmed && *h == EventType::Modified)
+        {
+            cx.warn_at(
+                "FHIR_TRIGGER_DISAGREES",
+                format!("the trigger / topic says {} but the change since the previous snapshot says {}; the change decides", h.as_str(), ev.as_str()),
+                Field::EventType,
+                hsrc.clone(),
+            );
+        }
+    }
+    Derived::Event(ev, src, rule)
+}
+
+/// Neither a previous snapshot nor a usable hint: version 1 is BOOKED; else
+/// `fhir.withoutPrevious` (fetch the previous version, skip, or BOOKED with a warning).
+fn without_previous(cx: &mut Cx<'_>, inp: &Inputs<'_, '_>) -> Derived {
     if inp.version == Some("1") {
         let src = Source::from(format!("{}/meta/versionId", inp.ptr));
         return Derived::Event(EventType::Booked, src, rules::FIRST_VERSION);
@@ -339,7 +385,11 @@ pub(crate) fn derive(cx: &mut Cx<'_>, inp: &Inputs<'_, '_>) -> Derived {
     cx.warn(
         "FHIR_EVENT_WITHOUT_PREVIOUS",
         "neither a previous snapshot nor a trigger tells what changed: sent as BOOKED (pass the previous version or a trigger to get RESCHEDULED, MODIFIED or CONFIRMED; see fhir.withoutPrevious)",
-        ef,
+        Field::EventType,
     );
-    Derived::Event(EventType::Booked, status_src(), rules::ASSUMED_BOOKED)
+    Derived::Event(
+        EventType::Booked,
+        Source::from(inp.status_ptr.clone()),
+        rules::ASSUMED_BOOKED,
+    )
 }
