@@ -4,27 +4,41 @@
 use super::view::{path_of, val, El, Idx, SegView};
 use super::Ctx;
 use super::{apply_default, apply_override};
-use crate::event::{AppointmentEvent, Field, Provenance};
+use crate::event::{AppointmentEvent, Field, PathRef, Provenance};
 use crate::hl7::Message;
 use crate::inbound::siu_map::{self, How};
 use std::borrow::Cow;
 
-pub(super) struct Person<'m> {
-    pub(super) id: Option<Cow<'m, str>>,
-    pub(super) last: Option<Cow<'m, str>>,
-    pub(super) first: Option<Cow<'m, str>>,
-    pub(super) seg: &'static str,
-    pub(super) field: usize,
-    pub(super) occ: usize,
-    pub(super) total: usize,
-    pub(super) text: bool,
+/// A person a provider source names.
+struct Person<'m> {
+    id: Option<Cow<'m, str>>,
+    last: Option<Cow<'m, str>>,
+    first: Option<Cow<'m, str>>,
+    at: Place,
+    /// Read from free text (`Last, First`) rather than an XCN.
+    text: bool,
 }
 
-pub(super) fn looks_like_username(s: &str) -> bool {
+/// Where a person was read: the source's segment and field, the occurrence of the segment.
+#[derive(Clone, Copy)]
+struct Place {
+    seg: &'static str,
+    field: usize,
+    occ: usize,
+    total: usize,
+}
+
+impl Place {
+    fn path(self, comp: Option<usize>) -> PathRef {
+        path_of(self.seg, self.occ, self.total, self.field, None, comp)
+    }
+}
+
+fn looks_like_username(s: &str) -> bool {
     !s.contains(' ') && s.chars().any(|c| c.is_ascii_digit()) && s.chars().any(char::is_alphabetic)
 }
 
-pub(super) fn xcn<'m>(seg: &SegView<'m>, field: usize) -> Option<El<'m>> {
+fn xcn<'m>(seg: &SegView<'m>, field: usize) -> Option<El<'m>> {
     seg.field(field)?.child(1)
 }
 
@@ -104,10 +118,15 @@ fn collect_people<'m>(band: usize, idx: &Idx<'m>) -> People<'m> {
         type Key<'k> = (Option<Cow<'k, str>>, Option<Cow<'k, str>>);
         let mut first_key: Option<Key<'_>> = None;
         for (i, s) in segs.iter().enumerate() {
-            let (occ, total) = (i + 1, segs.len());
+            let at = Place {
+                seg: c.seg,
+                field: c.field,
+                occ: i + 1,
+                total: segs.len(),
+            };
             let person = match c.how {
-                How::Xcn => person_from_xcn(s, c, occ, total, &mut found.username_seen),
-                How::PersonText => person_from_text(s, c, occ, total, &mut found.username_seen),
+                How::Xcn => person_from_xcn(s, at, &mut found.username_seen),
+                How::PersonText => person_from_text(s, at, &mut found.username_seen),
                 _ => None,
             };
             let Some(person) = person else { continue };
@@ -132,14 +151,8 @@ fn collect_people<'m>(band: usize, idx: &Idx<'m>) -> People<'m> {
 
 /// A person from an XCN (id, family name, given name); a family name that is a user name is
 /// dropped with the given name.
-fn person_from_xcn<'m>(
-    s: &SegView<'m>,
-    c: &siu_map::Candidate,
-    occ: usize,
-    total: usize,
-    username_seen: &mut bool,
-) -> Option<Person<'m>> {
-    let r = xcn(s, c.field)?;
+fn person_from_xcn<'m>(s: &SegView<'m>, at: Place, username_seen: &mut bool) -> Option<Person<'m>> {
+    let r = xcn(s, at.field)?;
     if r.is_null() {
         return None;
     }
@@ -155,10 +168,7 @@ fn person_from_xcn<'m>(
         id,
         last,
         first,
-        seg: c.seg,
-        field: c.field,
-        occ,
-        total,
+        at,
         text: false,
     })
 }
@@ -166,12 +176,10 @@ fn person_from_xcn<'m>(
 /// A person from a free-text resource name (`Last, First`, or one name); a user name is none.
 fn person_from_text<'m>(
     s: &SegView<'m>,
-    c: &siu_map::Candidate,
-    occ: usize,
-    total: usize,
+    at: Place,
     username_seen: &mut bool,
 ) -> Option<Person<'m>> {
-    let rep = s.field(c.field)?.child(1);
+    let rep = s.field(at.field)?.child(1);
     let t = val(rep.and_then(|r| r.child(2))).or_else(|| val(rep.and_then(|r| r.child(1))))?;
     if looks_like_username(&t) {
         *username_seen = true;
@@ -188,10 +196,7 @@ fn person_from_text<'m>(
         id: None,
         last,
         first,
-        seg: c.seg,
-        field: c.field,
-        occ,
-        total,
+        at,
         text: true,
     })
 }
@@ -201,7 +206,7 @@ fn provider_id(cx: &mut Ctx<'_>, e: &mut AppointmentEvent, rec: Option<&Person<'
     match rec.and_then(|p| p.id.as_ref().map(|id| (p, id))) {
         Some((p, id)) => {
             e.provider_id = id.to_string();
-            let path = path_of(p.seg, p.occ, p.total, p.field, None, Some(1));
+            let path = p.at.path(Some(1));
             cx.prov(Field::ProviderId, Provenance::path(path, RULE_RECORD));
         }
         None => apply_default(cx, Field::ProviderId, e, "no provider id"),
@@ -230,12 +235,9 @@ fn provider_name(
     };
     *e.get_mut(f) = v.to_string();
     let (path, rule) = if p.text {
-        (
-            path_of(p.seg, p.occ, p.total, p.field, None, None),
-            "free-text resource name (\"Last, First\")",
-        )
+        (p.at.path(None), "free-text resource name (\"Last, First\")")
     } else {
-        let mut s = path_of(p.seg, p.occ, p.total, p.field, None, Some(comp));
+        let mut s = p.at.path(Some(comp));
         if comp == 2 {
             s = s.subcomp(1);
         }
