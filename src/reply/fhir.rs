@@ -110,33 +110,7 @@ pub fn reply_to_fhir(
             .filter(|v| !v.is_empty())
             .map(|v| format!("W/\"{v}\""))
     });
-    let oracle = f.target == FhirTarget::OracleMillennium;
-    let style = if oracle {
-        FhirStyle::JsonPatch
-    } else {
-        f.style
-    };
-    let target_name = if oracle {
-        "oracle-millennium"
-    } else {
-        "generic-r4"
-    };
-    let style_name = match style {
-        FhirStyle::JsonPatch => "json-patch",
-        FhirStyle::FhirpathPatch => "fhirpath-patch",
-        FhirStyle::Put => "put",
-        FhirStyle::AppointmentResponse => "appointment-response",
-    };
-    let appointment_url = format!("{}/Appointment/{}", f.base_url, encode_id(&id));
-    let result = |action, request, reason, warnings| FhirRequest {
-        action,
-        needs_read: action == "read",
-        target: target_name,
-        style: style_name,
-        request,
-        reason,
-        warnings,
-    };
+    let shape = Shape::of(f);
     if !is_fhir_id(&id) {
         warnings.push(
             Warning::new(
@@ -149,42 +123,21 @@ pub fn reply_to_fhir(
     let patient_ref = f
         .patient_reference
         .replace("{patient_id}", &reply.patient_id);
-
-    if style == FhirStyle::AppointmentResponse {
-        let (status, comment) = match reply.event_type {
-            ReplyEvent::Confirm => ("accepted", "Confirmed by SMS reply"),
-            ReplyEvent::Cancel => ("declined", "Cancelled by SMS reply"),
-        };
-        let body = json!({
-            "resourceType": "AppointmentResponse",
-            "appointment": {"reference": format!("Appointment/{id}")},
-            "actor": {"reference": patient_ref},
-            "participantStatus": status,
-            "comment": comment,
-        });
-        let req = HttpRequest {
-            method: "POST",
-            url: format!("{}/AppointmentResponse", f.base_url),
-            headers: headers(f, Some("application/fhir+json"), None),
-            body: Some(body),
-        };
-        return Ok(result("write", Some(req), None, warnings));
+    if shape.style == FhirStyle::AppointmentResponse {
+        let req = appointment_response(f, reply, &id, &patient_ref);
+        return Ok(shape.result("write", Some(req), None, warnings));
     }
-
-    let need_version = oracle || f.if_match == IfMatchPolicy::Require;
-    let need_resource = style == FhirStyle::Put
-        || (style == FhirStyle::JsonPatch && !oracle && reply.event_type == ReplyEvent::Confirm);
-    if (need_version && version.is_none()) || (need_resource && resource.is_none()) {
+    let appointment_url = format!("{}/Appointment/{}", f.base_url, encode_id(&id));
+    if shape.needs_read(f, reply, version.is_some(), resource.is_some()) {
         let req = HttpRequest {
             method: "GET",
             url: appointment_url,
             headers: headers(f, None, None),
             body: None,
         };
-        return Ok(result("read", Some(req), None, warnings));
+        return Ok(shape.result("read", Some(req), None, warnings));
     }
-
-    // state checks (only when the resource is known)
+    // State checks (only when the resource is known).
     let status = resource
         .and_then(|r| r.get("status"))
         .and_then(Value::as_str);
@@ -194,161 +147,303 @@ pub fn reply_to_fhir(
         }
         _ => None,
     };
-    match reply.event_type {
-        ReplyEvent::Cancel => match status {
-            Some("cancelled") => {
-                return Ok(result("none", None, Some("ALREADY_CANCELLED"), warnings))
-            }
-            Some("fulfilled" | "noshow" | "entered-in-error") => {
-                return Ok(result("none", None, Some("NOT_CANCELLABLE"), warnings))
-            }
-            _ => {}
-        },
-        ReplyEvent::Confirm => {
-            if matches!(
-                status,
-                Some("cancelled" | "fulfilled" | "noshow" | "entered-in-error")
-            ) {
-                return Ok(result(
-                    "none",
-                    None,
-                    Some("APPOINTMENT_NOT_ACTIVE"),
-                    warnings,
-                ));
-            }
-            if let Some((_, _, pstatus)) = &participant {
-                if pstatus.as_deref() == Some("accepted") {
-                    return Ok(result("none", None, Some("ALREADY_ACCEPTED"), warnings));
-                }
-                if oracle && pstatus.as_deref() != Some("tentative") {
-                    warnings.push(Warning::new(
-                        "REPLY_ORACLE_NOT_TENTATIVE",
-                        "Millennium documents /patient-status only for a tentative patient participant; the server may refuse",
-                    ));
-                }
-            }
-        }
+    if let Some(reason) = no_op(&shape, reply, status, participant.as_ref(), &mut warnings) {
+        return Ok(shape.result("none", None, Some(reason), warnings));
     }
-
-    let reason_coding = |with_display: bool| {
-        let mut c = Map::new();
-        c.insert(
-            "system".into(),
-            Value::String(f.cancel_reason.system.clone()),
-        );
-        c.insert("code".into(), Value::String(f.cancel_reason.code.clone()));
-        if with_display {
-            if let Some(d) = &f.cancel_reason.display {
-                c.insert("display".into(), Value::String(d.clone()));
-            }
-        }
-        json!({"coding": [Value::Object(c)]})
+    let write = Write {
+        f,
+        shape: &shape,
+        event: reply.event_type,
+        resource,
+        status,
+        participant,
+        patient_ref: &patient_ref,
     };
-
-    let (method, content_type, body) = match (oracle, style, reply.event_type) {
-        (true, _, ReplyEvent::Cancel) => (
-            "PATCH",
-            "application/json-patch+json",
-            json!([
-                {"op": "replace", "path": "/status", "value": "cancelled"},
-                {"op": "add", "path": "/cancelationReason", "value": reason_coding(false)},
-            ]),
-        ),
-        (true, _, ReplyEvent::Confirm) => (
-            "PATCH",
-            "application/json-patch+json",
-            json!([{"op": "replace", "path": "/patient-status", "value": "accepted"}]),
-        ),
-        (false, FhirStyle::JsonPatch, ReplyEvent::Cancel) => {
-            let mut ops = Vec::new();
-            if f.test_status {
-                ops.push(
-                    json!({"op": "test", "path": "/status", "value": status.unwrap_or("booked")}),
-                );
-            }
-            ops.push(json!({"op": "replace", "path": "/status", "value": "cancelled"}));
-            ops.push(
-                json!({"op": "add", "path": "/cancelationReason", "value": reason_coding(true)}),
-            );
-            ("PATCH", "application/json-patch+json", Value::Array(ops))
-        }
-        (false, FhirStyle::JsonPatch, ReplyEvent::Confirm) => {
-            let (idx, reference, _) = participant.ok_or_else(|| {
-                Error::new(
-                    ErrorCode::FhirMissingElement,
-                    "the Appointment is needed to find the participant",
-                )
-            })?;
-            (
-                "PATCH",
-                "application/json-patch+json",
-                json!([
-                    {"op": "test", "path": format!("/participant/{idx}/actor/reference"), "value": reference},
-                    {"op": "replace", "path": format!("/participant/{idx}/status"), "value": "accepted"},
-                ]),
-            )
-        }
-        (false, FhirStyle::FhirpathPatch, ReplyEvent::Cancel) => (
-            "PATCH",
-            "application/fhir+json",
-            json!({"resourceType": "Parameters", "parameter": [
-                operation("replace", "Appointment.status", None, ("valueCode", json!("cancelled"))),
-                operation("add", "Appointment", Some("cancelationReason"),
-                    ("valueCodeableConcept", reason_coding(true))),
-            ]}),
-        ),
-        (false, FhirStyle::FhirpathPatch, ReplyEvent::Confirm) => {
-            let reference = participant
-                .as_ref()
-                .map(|(_, r, _)| r.clone())
-                .unwrap_or_else(|| patient_ref.clone());
-            let path = format!(
-                "Appointment.participant.where(actor.reference = '{}').status",
-                fhirpath_string(&reference)
-            );
-            (
-                "PATCH",
-                "application/fhir+json",
-                json!({"resourceType": "Parameters", "parameter": [
-                    operation("replace", &path, None, ("valueCode", json!("accepted"))),
-                ]}),
-            )
-        }
-        (false, FhirStyle::Put | FhirStyle::AppointmentResponse, ev) => {
-            let mut res = resource.cloned().ok_or_else(|| {
-                Error::new(
-                    ErrorCode::FhirMissingElement,
-                    "a PUT needs the Appointment as read",
-                )
-            })?;
-            if let Some(obj) = res.as_object_mut() {
-                match ev {
-                    ReplyEvent::Cancel => {
-                        obj.insert("status".into(), json!("cancelled"));
-                        obj.insert("cancelationReason".into(), reason_coding(true));
-                    }
-                    ReplyEvent::Confirm => {
-                        let idx = participant.as_ref().map_or(0, |p| p.0);
-                        if let Some(p) = obj
-                            .get_mut("participant")
-                            .and_then(|p| p.get_mut(idx))
-                            .and_then(Value::as_object_mut)
-                        {
-                            p.insert("status".into(), json!("accepted"));
-                        }
-                    }
-                }
-            }
-            ("PUT", "application/fhir+json", res)
-        }
-    };
+    let (method, content_type, body) = write.body()?;
     let req = HttpRequest {
         method,
         url: appointment_url,
         headers: headers(f, Some(content_type), version.as_deref()),
         body: Some(body),
     };
-    Ok(result("write", Some(req), None, warnings))
+    Ok(shape.result("write", Some(req), None, warnings))
+}
+
+/// The target and style of the writes: Oracle Millennium always takes JSON Patch.
+struct Shape {
+    oracle: bool,
+    style: FhirStyle,
+}
+
+impl Shape {
+    fn of(f: &FhirReplyConfig) -> Shape {
+        let oracle = f.target == FhirTarget::OracleMillennium;
+        Shape {
+            oracle,
+            style: if oracle {
+                FhirStyle::JsonPatch
+            } else {
+                f.style
+            },
+        }
+    }
+
+    fn target_name(&self) -> &'static str {
+        if self.oracle {
+            "oracle-millennium"
+        } else {
+            "generic-r4"
+        }
+    }
+
+    fn style_name(&self) -> &'static str {
+        match self.style {
+            FhirStyle::JsonPatch => "json-patch",
+            FhirStyle::FhirpathPatch => "fhirpath-patch",
+            FhirStyle::Put => "put",
+            FhirStyle::AppointmentResponse => "appointment-response",
+        }
+    }
+
+    /// Whether the Appointment must be read first: for the version (`If-Match`, always for
+    /// Oracle), or for the resource (a PUT; the participant index of a JSON Patch CONFIRM).
+    fn needs_read(
+        &self,
+        f: &FhirReplyConfig,
+        reply: &Reply,
+        have_version: bool,
+        have_resource: bool,
+    ) -> bool {
+        let need_version = self.oracle || f.if_match == IfMatchPolicy::Require;
+        let need_resource = self.style == FhirStyle::Put
+            || (self.style == FhirStyle::JsonPatch
+                && !self.oracle
+                && reply.event_type == ReplyEvent::Confirm);
+        (need_version && !have_version) || (need_resource && !have_resource)
+    }
+
+    fn result(
+        &self,
+        action: &'static str,
+        request: Option<HttpRequest>,
+        reason: Option<&'static str>,
+        warnings: Vec<Warning>,
+    ) -> FhirRequest {
+        FhirRequest {
+            action,
+            needs_read: action == "read",
+            target: self.target_name(),
+            style: self.style_name(),
+            request,
+            reason,
+            warnings,
+        }
+    }
+}
+
+/// The `appointment-response` style: POST an `AppointmentResponse` (`accepted` / `declined`).
+fn appointment_response(
+    f: &FhirReplyConfig,
+    reply: &Reply,
+    id: &str,
+    patient_ref: &str,
+) -> HttpRequest {
+    let (status, comment) = match reply.event_type {
+        ReplyEvent::Confirm => ("accepted", "Confirmed by SMS reply"),
+        ReplyEvent::Cancel => ("declined", "Cancelled by SMS reply"),
+    };
+    let body = json!({
+        "resourceType": "AppointmentResponse",
+        "appointment": {"reference": format!("Appointment/{id}")},
+        "actor": {"reference": patient_ref},
+        "participantStatus": status,
+        "comment": comment,
+    });
+    HttpRequest {
+        method: "POST",
+        url: format!("{}/AppointmentResponse", f.base_url),
+        headers: headers(f, Some("application/fhir+json"), None),
+        body: Some(body),
+    }
+}
+
+/// The patient participant: its index, actor reference and status.
+type PatientParticipant = (usize, String, Option<String>);
+
+/// Why nothing needs to be written, from the Appointment's state: a cancelled or finished
+/// appointment, an already accepted patient. Oracle's CONFIRM of a non-tentative patient is a
+/// warning.
+fn no_op(
+    shape: &Shape,
+    reply: &Reply,
+    status: Option<&str>,
+    participant: Option<&PatientParticipant>,
+    warnings: &mut Vec<Warning>,
+) -> Option<&'static str> {
+    match reply.event_type {
+        ReplyEvent::Cancel => match status {
+            Some("cancelled") => Some("ALREADY_CANCELLED"),
+            Some("fulfilled" | "noshow" | "entered-in-error") => Some("NOT_CANCELLABLE"),
+            _ => None,
+        },
+        ReplyEvent::Confirm => {
+            if matches!(
+                status,
+                Some("cancelled" | "fulfilled" | "noshow" | "entered-in-error")
+            ) {
+                return Some("APPOINTMENT_NOT_ACTIVE");
+            }
+            if let Some((_, _, pstatus)) = participant {
+                if pstatus.as_deref() == Some("accepted") {
+                    return Some("ALREADY_ACCEPTED");
+                }
+                if shape.oracle && pstatus.as_deref() != Some("tentative") {
+                    warnings.push(Warning::new(
+                        "REPLY_ORACLE_NOT_TENTATIVE",
+                        "Millennium documents /patient-status only for a tentative patient participant; the server may refuse",
+                    ));
+                }
+            }
+            None
+        }
+    }
+}
+
+/// What a write needs to know.
+struct Write<'a> {
+    f: &'a FhirReplyConfig,
+    shape: &'a Shape,
+    event: ReplyEvent,
+    resource: Option<&'a Value>,
+    status: Option<&'a str>,
+    participant: Option<PatientParticipant>,
+    patient_ref: &'a str,
+}
+
+impl Write<'_> {
+    /// The write's method, content type and body, per target, style and reply.
+    fn body(self) -> Result<(&'static str, &'static str, Value)> {
+        const JSON_PATCH: &str = "application/json-patch+json";
+        const FHIR_JSON: &str = "application/fhir+json";
+        Ok(match (self.shape.oracle, self.shape.style, self.event) {
+            (true, _, ReplyEvent::Cancel) => (
+                "PATCH",
+                JSON_PATCH,
+                json!([
+                    {"op": "replace", "path": "/status", "value": "cancelled"},
+                    {"op": "add", "path": "/cancelationReason", "value": self.reason_coding(false)},
+                ]),
+            ),
+            (true, _, ReplyEvent::Confirm) => (
+                "PATCH",
+                JSON_PATCH,
+                json!([{"op": "replace", "path": "/patient-status", "value": "accepted"}]),
+            ),
+            (false, FhirStyle::JsonPatch, ReplyEvent::Cancel) => {
+                let mut ops = Vec::new();
+                if self.f.test_status {
+                    ops.push(
+                        json!({"op": "test", "path": "/status", "value": self.status.unwrap_or("booked")}),
+                    );
+                }
+                ops.push(json!({"op": "replace", "path": "/status", "value": "cancelled"}));
+                ops.push(
+                    json!({"op": "add", "path": "/cancelationReason", "value": self.reason_coding(true)}),
+                );
+                ("PATCH", JSON_PATCH, Value::Array(ops))
+            }
+            (false, FhirStyle::JsonPatch, ReplyEvent::Confirm) => {
+                let (idx, reference, _) = self.participant.ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::FhirMissingElement,
+                        "the Appointment is needed to find the participant",
+                    )
+                })?;
+                (
+                    "PATCH",
+                    JSON_PATCH,
+                    json!([
+                        {"op": "test", "path": format!("/participant/{idx}/actor/reference"), "value": reference},
+                        {"op": "replace", "path": format!("/participant/{idx}/status"), "value": "accepted"},
+                    ]),
+                )
+            }
+            (false, FhirStyle::FhirpathPatch, ReplyEvent::Cancel) => (
+                "PATCH",
+                FHIR_JSON,
+                json!({"resourceType": "Parameters", "parameter": [
+                    operation("replace", "Appointment.status", None, ("valueCode", json!("cancelled"))),
+                    operation("add", "Appointment", Some("cancelationReason"),
+                        ("valueCodeableConcept", self.reason_coding(true))),
+                ]}),
+            ),
+            (false, FhirStyle::FhirpathPatch, ReplyEvent::Confirm) => {
+                let reference = self
+                    .participant
+                    .as_ref()
+                    .map(|(_, r, _)| r.clone())
+                    .unwrap_or_else(|| self.patient_ref.to_owned());
+                let path = format!(
+                    "Appointment.participant.where(actor.reference = '{}').status",
+                    fhirpath_string(&reference)
+                );
+                (
+                    "PATCH",
+                    FHIR_JSON,
+                    json!({"resourceType": "Parameters", "parameter": [
+                        operation("replace", &path, None, ("valueCode", json!("accepted"))),
+                    ]}),
+                )
+            }
+            (false, FhirStyle::Put | FhirStyle::AppointmentResponse, _) => {
+                ("PUT", FHIR_JSON, self.put_body()?)
+            }
+        })
+    }
+
+    /// A PUT: the Appointment as read, with the status and reason (cancel) or the patient
+    /// participant's status (confirm) changed.
+    fn put_body(&self) -> Result<Value> {
+        let mut res = self.resource.cloned().ok_or_else(|| {
+            Error::new(
+                ErrorCode::FhirMissingElement,
+                "a PUT needs the Appointment as read",
+            )
+        })?;
+        if let Some(obj) = res.as_object_mut() {
+            match self.event {
+                ReplyEvent::Cancel => {
+                    obj.insert("status".into(), json!("cancelled"));
+                    obj.insert("cancelationReason".into(), self.reason_coding(true));
+                }
+                ReplyEvent::Confirm => {
+                    let idx = self.participant.as_ref().map_or(0, |p| p.0);
+                    if let Some(p) = obj
+                        .get_mut("participant")
+                        .and_then(|p| p.get_mut(idx))
+                        .and_then(Value::as_object_mut)
+                    {
+                        p.insert("status".into(), json!("accepted"));
+                    }
+                }
+            }
+        }
+        Ok(res)
+    }
+
+    /// The cancellation reason (`reply.fhir.cancelReason`), with its display or not (Oracle).
+    fn reason_coding(&self, with_display: bool) -> Value {
+        let r = &self.f.cancel_reason;
+        let mut c = Map::new();
+        c.insert("system".into(), Value::String(r.system.clone()));
+        c.insert("code".into(), Value::String(r.code.clone()));
+        if with_display {
+            if let Some(d) = &r.display {
+                c.insert("display".into(), Value::String(d.clone()));
+            }
+        }
+        json!({"coding": [Value::Object(c)]})
+    }
 }
 
 fn operation(kind: &str, path: &str, name: Option<&str>, value: (&str, Value)) -> Value {
