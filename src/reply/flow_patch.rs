@@ -132,107 +132,143 @@ pub fn patch_studio_flow(flow_json: &str, opts: &FlowPatchOptions) -> Result<Flo
         .get_mut("states")
         .and_then(Value::as_array_mut)
         .ok_or_else(|| failed("the flow has no states array"))?;
-
-    // 1. event_type vs. the reply that leads to each request widget
     if opts.fix_confirm_booked {
-        let mut intended: Vec<(String, &'static str)> = Vec::new();
-        for s in states.iter() {
-            if s.get("type").and_then(Value::as_str) != Some("split-based-on") {
+        fix_event_types(states, &mut changes);
+    }
+    if let Some(url) = endpoint {
+        set_ie_endpoint(states, &url, &mut changes)?;
+    }
+    if patch_request_widgets(states, opts.value_escaping, &mut changes) {
+        warnings.push(Warning::new(
+            "FLOW_PATCH_TO_JSON_UNVERIFIED",
+            "request bodies now use Liquid's to_json filter; its output for plain strings is not documented by Twilio: publish, then run one test execution and check the request your endpoint receives",
+        ));
+    }
+    let text = serde_json::to_string_pretty(&flow)
+        .map_err(|_| failed("the patched flow could not be serialised"))?;
+    Ok(FlowPatchResult {
+        flow: text,
+        changes,
+        warnings,
+    })
+}
+
+/// The reply each request widget answers: the widget a split's CANCEL-only or CONFIRM-only
+/// transition leads to, with `Cancel` or `Confirm`.
+fn intended_replies(states: &[Value]) -> Vec<(String, &'static str)> {
+    let mut intended = Vec::new();
+    for s in states {
+        if s.get("type").and_then(Value::as_str) != Some("split-based-on") {
+            continue;
+        }
+        for t in s
+            .get("transitions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(next) = t.get("next").and_then(Value::as_str) else {
                 continue;
-            }
-            for t in s
-                .get("transitions")
+            };
+            let values: Vec<String> = t
+                .get("conditions")
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-            {
-                let Some(next) = t.get("next").and_then(Value::as_str) else {
-                    continue;
-                };
-                let values: Vec<String> = t
-                    .get("conditions")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|c| c.get("value").and_then(Value::as_str))
-                    .map(str::to_ascii_uppercase)
-                    .collect();
-                let cancel = values.iter().any(|v| v.contains("CANCEL"));
-                let confirm = values.iter().any(|v| v.contains("CONFIRM"));
-                match (cancel, confirm) {
-                    (true, false) => intended.push((next.to_owned(), "Cancel")),
-                    (false, true) => intended.push((next.to_owned(), "Confirm")),
-                    _ => {}
-                }
+                .filter_map(|c| c.get("value").and_then(Value::as_str))
+                .map(str::to_ascii_uppercase)
+                .collect();
+            let cancel = values.iter().any(|v| v.contains("CANCEL"));
+            let confirm = values.iter().any(|v| v.contains("CONFIRM"));
+            match (cancel, confirm) {
+                (true, false) => intended.push((next.to_owned(), "Cancel")),
+                (false, true) => intended.push((next.to_owned(), "Confirm")),
+                _ => {}
             }
-        }
-        for (name, s) in widgets_mut(states, "make-http-request") {
-            let Some(want) = intended.iter().find(|(n, _)| *n == name).map(|(_, w)| *w) else {
-                continue;
-            };
-            let Some(body) = s.pointer_mut("/properties/body") else {
-                continue;
-            };
-            let Some(text) = body.as_str() else { continue };
-            let Some((start, end)) = find_string_value(text, "event_type") else {
-                continue;
-            };
-            let current = text.get(start..end).unwrap_or("");
-            if current.eq_ignore_ascii_case(want) {
-                continue;
-            }
-            let new_body = format!(
-                "{}{}{}",
-                text.get(..start).unwrap_or(""),
-                want,
-                text.get(end..).unwrap_or("")
-            );
-            changes.push(FlowChange {
-                widget: name.clone(),
-                property: "body.event_type".into(),
-                before: current.to_owned(),
-                after: want.to_owned(),
-            });
-            *body = Value::String(new_body);
         }
     }
+    intended
+}
 
-    // 2. IE_ENDPOINT
-    if let Some(url) = endpoint {
-        let mut found = false;
-        for (name, s) in widgets_mut(states, "set-variables") {
-            let vars = s
-                .pointer_mut("/properties/variables")
-                .and_then(Value::as_array_mut);
-            for v in vars.into_iter().flatten() {
-                if v.get("key").and_then(Value::as_str) != Some("IE_ENDPOINT") {
-                    continue;
+/// Step 1: each request widget's `event_type` matches the reply that leads to it (the
+/// template's `confirm_booked` sends `Confirm` for a CANCEL).
+fn fix_event_types(states: &mut [Value], changes: &mut Vec<FlowChange>) {
+    let intended = intended_replies(states);
+    for (name, s) in widgets_mut(states, "make-http-request") {
+        let Some(want) = intended.iter().find(|(n, _)| *n == name).map(|(_, w)| *w) else {
+            continue;
+        };
+        let Some(body) = s.pointer_mut("/properties/body") else {
+            continue;
+        };
+        let Some(text) = body.as_str() else { continue };
+        let Some((start, end)) = find_string_value(text, "event_type") else {
+            continue;
+        };
+        let current = text.get(start..end).unwrap_or("");
+        if current.eq_ignore_ascii_case(want) {
+            continue;
+        }
+        let new_body = format!(
+            "{}{}{}",
+            text.get(..start).unwrap_or(""),
+            want,
+            text.get(end..).unwrap_or("")
+        );
+        changes.push(FlowChange {
+            widget: name.clone(),
+            property: "body.event_type".into(),
+            before: current.to_owned(),
+            after: want.to_owned(),
+        });
+        *body = Value::String(new_body);
+    }
+}
+
+/// Step 2: `IE_ENDPOINT` in the set-variables widgets (an error when none defines it).
+fn set_ie_endpoint(states: &mut [Value], url: &str, changes: &mut Vec<FlowChange>) -> Result<()> {
+    let mut found = false;
+    for (name, s) in widgets_mut(states, "set-variables") {
+        let vars = s
+            .pointer_mut("/properties/variables")
+            .and_then(Value::as_array_mut);
+        for v in vars.into_iter().flatten() {
+            if v.get("key").and_then(Value::as_str) != Some("IE_ENDPOINT") {
+                continue;
+            }
+            found = true;
+            let before = v
+                .get("value")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            if before != url {
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("value".into(), Value::String(url.to_owned()));
                 }
-                found = true;
-                let before = v
-                    .get("value")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned();
-                if before != url {
-                    if let Some(o) = v.as_object_mut() {
-                        o.insert("value".into(), Value::String(url.clone()));
-                    }
-                    changes.push(FlowChange {
-                        widget: name.clone(),
-                        property: "variables.IE_ENDPOINT".into(),
-                        before,
-                        after: url.clone(),
-                    });
-                }
+                changes.push(FlowChange {
+                    widget: name.clone(),
+                    property: "variables.IE_ENDPOINT".into(),
+                    before,
+                    after: url.to_owned(),
+                });
             }
         }
-        if !found {
-            return Err(failed("no set-variables widget defines IE_ENDPOINT"));
-        }
     }
+    if found {
+        Ok(())
+    } else {
+        Err(failed("no set-variables widget defines IE_ENDPOINT"))
+    }
+}
 
-    // 3./4. request widgets: value escaping and add_twilio_auth
+/// Steps 3 and 4: request widgets get `add_twilio_auth` off and (with `valueEscaping: toJson`)
+/// the values of their JSON bodies escaped with `to_json`. Returns whether a body was escaped.
+fn patch_request_widgets(
+    states: &mut [Value],
+    escaping: ValueEscaping,
+    changes: &mut Vec<FlowChange>,
+) -> bool {
     let mut escaped_any = false;
     for (name, s) in widgets_mut(states, "make-http-request") {
         let Some(props) = s.get_mut("properties").and_then(Value::as_object_mut) else {
@@ -251,7 +287,7 @@ pub fn patch_studio_flow(flow_json: &str, opts: &FlowPatchOptions) -> Result<Flo
             .get("content_type")
             .and_then(Value::as_str)
             .is_some_and(|c| c.to_ascii_lowercase().starts_with("application/json"));
-        if opts.value_escaping != ValueEscaping::ToJson || !json_body {
+        if escaping != ValueEscaping::ToJson || !json_body {
             continue;
         }
         let Some(text) = props.get("body").and_then(Value::as_str) else {
@@ -271,19 +307,7 @@ pub fn patch_studio_flow(flow_json: &str, opts: &FlowPatchOptions) -> Result<Flo
             props.insert("body".into(), Value::String(new_text));
         }
     }
-    if escaped_any {
-        warnings.push(Warning::new(
-            "FLOW_PATCH_TO_JSON_UNVERIFIED",
-            "request bodies now use Liquid's to_json filter; its output for plain strings is not documented by Twilio: publish, then run one test execution and check the request your endpoint receives",
-        ));
-    }
-    let text = serde_json::to_string_pretty(&flow)
-        .map_err(|_| failed("the patched flow could not be serialised"))?;
-    Ok(FlowPatchResult {
-        flow: text,
-        changes,
-        warnings,
-    })
+    escaped_any
 }
 
 /// The flow's widgets of one `type`, each with its `name` (empty when absent).
