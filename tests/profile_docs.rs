@@ -1,5 +1,5 @@
 //! The generated "Schema" part of docs/profiles.md (every key, pointer and type of the profile)
-//! is kept in sync with the schema table in src/profile.rs. Regenerate with
+//! is kept in sync with the schema tables in src/profile/ (listed in src/profile.rs). Regenerate with
 //! `UPDATE_GOLDEN=1 cargo test --test profile_docs`.
 #![cfg(not(target_arch = "wasm32"))]
 
