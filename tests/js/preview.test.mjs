@@ -361,6 +361,30 @@ test('reply path: a reply to the reminder or the booking SMS → the SRM the EHR
   assert.match((await page.textContent('#reply-result .warnings')) ?? '', /REPLY_CONFIRM_AMBIGUOUS/);
   assert.match((await page.textContent('.sms-block[data-event="BOOKED"] .reply-path')) ?? '', /reply "CANCEL APPT" → confirm_booked POSTs event_type "Confirm"/);
 
+  // A profile that writes replies back over FHIR: the request the EHR gets.
+  const fhirProfile = JSON.stringify({ ...JSON.parse(PROFILE), reply: { fhir: { baseUrl: 'https://fhir.example.org/r4' } } }, null, 2);
+  await settled(page, () => page.fill('#profile-editor textarea', fhirProfile));
+  await page.click('#reply-choices button:text-is("CANCEL APPT to send_remind")');
+  const fhir = pkg.replyToFhir(pkg.parseReply(body, { profile: fhirProfile }), fhirProfile);
+  assert.equal(fhir.request.url, 'https://fhir.example.org/r4/Appointment/APT-104776');
+  const shownFhir = (await page.textContent('#fhir-request')) ?? '';
+  assert.ok(shownFhir.startsWith(`${fhir.request.method} ${fhir.request.url}\n`), shownFhir);
+  assert.ok(shownFhir.endsWith(`\n\n${JSON.stringify(fhir.request.body, null, 2)}`), shownFhir);
+  assert.equal(await page.$('#srm'), null, 'no SRM without reply.hl7');
+
+  // The signature panel checks X-Twilio-Signature over the exact body (twilio-node's JSON vector).
+  const vector = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'twilio', 'signature-vectors.json'), 'utf8')).json_body_vectors[0];
+  await page.fill('#reply-editor textarea', vector.body);
+  await page.click('#reply-card summary:text-is("Verify an X-Twilio-Signature for this body")');
+  await page.fill('#sig-token', vector.auth_token);
+  await page.fill('#sig-url', vector.url);
+  await page.fill('#sig-signature', vector.signature);
+  await page.click('#sig-verify');
+  assert.match((await page.textContent('#sig-result')) ?? '', /^valid \(body, URL form /);
+  await page.fill('#sig-token', 'not-the-token');
+  await page.click('#sig-verify');
+  assert.equal(await page.textContent('#sig-result'), 'not valid: SIGNATURE_MISMATCH (body)');
+
   // A body the endpoint must refuse: its coded error, located in the editor.
   await page.click('#reply-editor textarea');
   await page.keyboard.press('Control+A');

@@ -72,7 +72,7 @@
     /** @type {Record<string, string>} */
     variables: {},
     replyContentType: 'application/json;charset=utf-8',
-    /** @type {{ label: string, body: string, contentType: string, url: string }[]} */
+    /** @type {{ label: string, body: string, contentType: string, url: string, method: string }[]} */
     replyChoices: [],
     /** @type {any[] | undefined} */
     resources: undefined,
@@ -352,6 +352,7 @@
     $('tree-empty').hidden = true;
     if (state.kind === 'hl7') {
       $('format-json').hidden = true;
+      $('expand-all').hidden = $('collapse-all').hidden = false;
       try {
         state.tree = api.parseHl7(text);
         const t = state.tree;
@@ -367,6 +368,7 @@
       return;
     }
     $('format-json').hidden = false;
+    $('expand-all').hidden = $('collapse-all').hidden = true;
     treeView.show(null, text);
     $('tree-warnings').textContent = '';
     const located = P.locateJson(text);
@@ -721,7 +723,7 @@
     for (const rp of trace.replies) {
       const call = rp.requests[0];
       if (!call || !sms) continue;
-      state.replyChoices.push({ label: `${rp.reply} to ${sms.widget}`, body: call.body, contentType: call.contentType, url: call.url });
+      state.replyChoices.push({ label: `${rp.reply} to ${sms.widget}`, body: call.body, contentType: call.contentType, url: call.url, method: call.method });
     }
   }
 
@@ -733,6 +735,7 @@
         b.addEventListener('click', () => {
           replyEditor.value = c.body;
           state.replyContentType = c.contentType || 'application/json;charset=utf-8';
+          $('reply-target').textContent = `${c.method} ${c.url} (Content-Type: ${state.replyContentType}), exactly these bytes:`;
           /** @type {HTMLInputElement} */ ($('sig-url')).value = c.url;
           for (const o of box.querySelectorAll('button')) o.classList.toggle('active', o === b);
           renderReply();
@@ -958,13 +961,17 @@
   }
 
   function refresh() {
+    const t0 = performance.now();
     refreshProfile();
     refreshEvent();
+    const t1 = performance.now();
     renderResult();
     renderSms();
     if (state.selected && !state.result?.provenance?.[/** @type {keyof MapResult['provenance']} */ (state.selected)]) state.selected = null;
     showSource();
     renderReply();
+    const t2 = performance.now();
+    $('timing').textContent = `event parsed, mapped and its tree built in ${(t1 - t0).toFixed(1)} ms · panels updated in ${(t2 - t1).toFixed(1)} ms`;
     document.body.dataset.rendered = String(Number(document.body.dataset.rendered ?? 0) + 1);
   }
 
