@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import vm from 'node:vm';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { buildPreview } from '../../js/build-preview.mjs';
@@ -466,4 +467,50 @@ test('the page scripts type-check (tsc --checkJs, strict) against the installed 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the JSON locator: every pointer of every JSON fixture spans exactly its value; syntax errors agree with JSON.parse', () => {
+  // The page locates provenance pointers and profile errors with its own small JSON scanner
+  // (app/jsonpos.js); check it on real documents against JSON.parse.
+  const sandbox = /** @type {any} */ ({});
+  sandbox.globalThis = sandbox;
+  vm.runInNewContext(fs.readFileSync(path.join(ROOT, 'examples', 'preview', 'app', 'jsonpos.js'), 'utf8'), sandbox);
+  const { locateJson, lineColumn } = sandbox.EhrPreview;
+  /** @param {string} dir @returns {string[]} */
+  const jsonFiles = (dir) =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? jsonFiles(path.join(dir, e.name)) : e.name.endsWith('.json') ? [path.join(dir, e.name)] : []));
+  const files = [...jsonFiles(path.join(ROOT, 'tests', 'fixtures', 'fhir')), ...jsonFiles(path.join(ROOT, 'tests', 'fixtures', 'redox')), ...jsonFiles(path.join(ROOT, 'tests', 'fixtures', 'twilio'))];
+  assert.ok(files.length > 40, `${files.length} JSON fixtures`);
+  let pointers = 0;
+  let mutations = 0;
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    const doc = JSON.parse(text);
+    const located = locateJson(text);
+    assert.equal(located.ok, true, file);
+    for (const [pointer, span] of located.spans) {
+      const at = pointer === '' ? doc : pointer.slice(1).split('/').map((/** @type {string} */ t) => t.replace(/~1/g, '/').replace(/~0/g, '~')).reduce((/** @type {any} */ v, /** @type {string} */ k) => v[k], doc);
+      assert.deepEqual(JSON.parse(text.slice(span.start, span.end)), at, `${file} ${pointer}`);
+      if (span.keyStart !== undefined) assert.equal(JSON.parse(text.slice(span.keyStart, span.keyEnd)), pointer.split('/').pop()?.replace(/~1/g, '/').replace(/~0/g, '~'));
+      pointers++;
+    }
+    // Damage the text at a few deterministic places: the locator fails exactly when JSON.parse does.
+    for (let k = 1; k <= 6; k++) {
+      const cut = Math.floor((text.length * k) / 7);
+      const damaged = text.slice(0, cut) + text.slice(cut + 1);
+      let parses = true;
+      try {
+        JSON.parse(damaged);
+      } catch {
+        parses = false;
+      }
+      const r = locateJson(damaged);
+      assert.equal(r.ok, parses, `${file} without character ${cut}`);
+      if (!r.ok) assert.ok(r.offset >= 0 && r.offset <= damaged.length);
+      mutations++;
+    }
+  }
+  assert.ok(pointers > 2000 && mutations > 200, `${pointers} pointers, ${mutations} damaged texts`);
+  assert.deepEqual({ ...lineColumn('ab\ncd\ne', 4) }, { line: 2, column: 2 });
+  assert.deepEqual({ ...locateJson('{"a": [1, 2}') }, { ok: false, offset: 11, message: "expected ',' or ']'" });
 });

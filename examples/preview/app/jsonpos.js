@@ -87,6 +87,28 @@
       if (!m || m[0] === '' || m[0] === '-') fail('a value');
       i += /** @type {RegExpExecArray} */ (m)[0].length;
     };
+    /**
+     * The members of an object or array (`i` at its opening bracket): `each(k)` reads the k-th one;
+     * members are separated by ',' and the list ends at `close`.
+     * @param {string} close @param {(k: number) => void} each
+     */
+    const members = (close, each) => {
+      i++;
+      ws();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (let k = 0; ; k++) {
+        each(k);
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === close) {
+          i++;
+          return;
+        } else fail(`',' or '${close}'`);
+      }
+    };
     /** @param {string} pointer @param {number} depth @param {number} [keyStart] @param {number} [keyEnd] */
     const value = (pointer, depth, keyStart, keyEnd) => {
       if (depth > MAX_DEPTH) fail('less nesting');
@@ -94,42 +116,18 @@
       const start = i;
       const c = text[i];
       if (c === '{') {
-        i++;
-        ws();
-        if (text[i] === '}') i++;
-        else {
-          for (;;) {
-            ws();
-            const ks = i;
-            const key = string();
-            const ke = i;
-            ws();
-            if (text[i] !== ':') fail("':'");
-            i++;
-            value(`${pointer}/${escapeToken(key)}`, depth + 1, ks, ke);
-            ws();
-            if (text[i] === ',') i++;
-            else if (text[i] === '}') {
-              i++;
-              break;
-            } else fail("',' or '}'");
-          }
-        }
+        members('}', () => {
+          ws();
+          const ks = i;
+          const key = string();
+          const ke = i;
+          ws();
+          if (text[i] !== ':') fail("':'");
+          i++;
+          value(`${pointer}/${escapeToken(key)}`, depth + 1, ks, ke);
+        });
       } else if (c === '[') {
-        i++;
-        ws();
-        if (text[i] === ']') i++;
-        else {
-          for (let k = 0; ; k++) {
-            value(`${pointer}/${k}`, depth + 1);
-            ws();
-            if (text[i] === ',') i++;
-            else if (text[i] === ']') {
-              i++;
-              break;
-            } else fail("',' or ']'");
-          }
-        }
+        members(']', (k) => value(`${pointer}/${k}`, depth + 1));
       } else if (c === '"') {
         string();
       } else if (text.startsWith('true', i)) i += 4;
