@@ -239,6 +239,14 @@ test('every bundled sample format maps in the page exactly as the package maps i
     await page.keyboard.type('hello');
   });
   assert.equal(await page.getAttribute('#error', 'data-code'), 'UNKNOWN_INPUT_KIND');
+  // An HL7 error carries its position: segment, field, byte offset, and here line and column.
+  await settled(page, async () => {
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('MSH|');
+  });
+  assert.equal(await page.getAttribute('#error', 'data-code'), 'HL7_BAD_ENCODING_CHARS');
+  assert.equal(await page.textContent('#error .pos'), 'MSH-2, segment 1, byte 4 · line 1, column 5');
+  assert.ok(await page.$('#event-editor mark.error.at'), 'a caret mark where MSH-2 should be');
   await page.close();
 });
 
@@ -335,6 +343,19 @@ test('SMS: BOOKED, CANCELED and REMIND texts equal the PAM flow JSON rendered in
   await settled(page, () => page.setInputFiles('#flow-file', { name: 'my-flow.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(own)) }));
   assert.equal(await page.textContent('#flow-label'), 'my-flow.json');
   assert.equal(await bubble('CANCELED'), 'Canceled: APT-104776 (10:15 AM)');
+
+  // A template Liquid cannot parse: that text is not sent, the others still are.
+  own.states.find((/** @type {any} */ s) => s.name === 'send_canceled').properties.body = 'Canceled {% if flow.data.appointment_id %}';
+  await settled(page, () => page.setInputFiles('#flow-file', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(own)) }));
+  assert.equal(await page.$('.sms-block[data-event="CANCELED"] .bubble'), null);
+  assert.match((await page.textContent('.sms-block[data-event="CANCELED"] .no-sms')) ?? '', /^No SMS: a Liquid template of the flow does not render \(/);
+  assert.ok(await page.$('.sms-block[data-event="BOOKED"] .bubble'));
+  // A file that is not JSON: a coded error, the flow in use stays.
+  await page.setInputFiles('#flow-file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('{ "states": [ }') });
+  await page.waitForSelector('#flow-error:not([hidden])');
+  assert.equal(await page.getAttribute('#flow-error', 'data-code'), 'JSON_INVALID');
+  assert.match((await page.textContent('#flow-error .pos')) ?? '', /^line 1, column 15$/);
+  assert.equal(await page.textContent('#flow-label'), 'broken.json');
   await page.close();
 });
 

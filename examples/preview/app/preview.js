@@ -505,9 +505,8 @@
     const key = state.selected;
     const r = state.result;
     const detail = $('source-detail');
-    eventEditor.setMarks([]);
-    resourcesEditor.setMarks([]);
-    profileEditor.setMarks(profileEditor.marks.filter((/** @type {any} */ m) => m.cls === 'error'));
+    // Error marks stay (until the text changes); selection marks are redrawn.
+    for (const editor of [eventEditor, resourcesEditor, profileEditor]) editor.setMarks(editor.marks.filter((/** @type {any} */ m) => m.cls === 'error'));
     treeView.reveal(null);
     if (!key || !r) {
       detail.textContent = '';
@@ -530,7 +529,7 @@
       }
       if (hit) {
         const [start, end] = hit.range;
-        eventEditor.setMarks([{ start, end, cls: 'hit', title: `${key} ← ${p.source}` }]);
+        eventEditor.setMarks([...eventEditor.marks, { start, end, cls: 'hit', title: `${key} ← ${p.source}` }]);
         eventEditor.reveal('hit');
         const node = treeView.reveal(hit.range);
         const lc = P.lineColumn(text, start);
@@ -541,7 +540,7 @@
     } else if (p.source.startsWith('/') && state.spans) {
       const span = state.spans.get(p.source);
       if (span) {
-        eventEditor.setMarks([{ start: span.start, end: span.end, cls: 'hit', title: `${key} ← ${p.source}` }]);
+        eventEditor.setMarks([...eventEditor.marks, { start: span.start, end: span.end, cls: 'hit', title: `${key} ← ${p.source}` }]);
         eventEditor.reveal('hit');
         const lc = P.lineColumn(text, span.start);
         where = `${p.source} at line ${lc.line}, column ${lc.column}`;
@@ -553,7 +552,7 @@
       const pointer = arrayText ? raw : raw.replace(/^\/0(?=\/|$)/, '');
       const span = located.ok ? located.spans.get(pointer) : undefined;
       if (span) {
-        resourcesEditor.setMarks([{ start: span.start, end: span.end, cls: 'hit' }]);
+        resourcesEditor.setMarks([...resourcesEditor.marks, { start: span.start, end: span.end, cls: 'hit' }]);
         resourcesEditor.reveal('hit');
         /** @type {HTMLDetailsElement} */ ($('options')).open = true;
         where = `${p.source} in the read-back resources`;
@@ -577,7 +576,7 @@
   function pickTreeNode(node) {
     const text = eventEditor.value;
     const [start, end] = node.range;
-    eventEditor.setMarks([{ start, end, cls: 'pick' }]);
+    eventEditor.setMarks([...eventEditor.marks.filter((/** @type {any} */ m) => m.cls === 'error'), { start, end, cls: 'pick' }]);
     eventEditor.reveal('pick');
     treeView.reveal(node.range);
     const lc = P.lineColumn(text, start);
@@ -644,18 +643,32 @@
     if (!r?.event) box.append(h('p', { class: 'draft-note', text: `Not sent (${r?.skip?.code}). Below: what the draft values would produce — for review only.` }));
     const types = state.smsMode === 'all' ? state.runner.eventTypes().filter((/** @type {string} */ t) => t !== 'REMIND') : [input.data.event_type];
     for (const type of types) {
-      const trace = state.runner.run({ ...input, data: { ...input.data, event_type: type } });
+      const trace = runFlow({ ...input, data: { ...input.data, event_type: type } });
       box.append(smsBlock(type, trace, type === input.data.event_type));
       if (type === input.data.event_type) {
         $('trace').append(...trace.steps.map((/** @type {any} */ s) => h('li', {}, [h('code', { text: s.widget }), ` ${s.type} → ${s.outcome}${s.note ? `: ${s.note}` : ''}`])), h('li', { class: 'end', text: trace.end }));
         addReplyChoices(trace);
       }
     }
-    const remind = state.runner.run({ ...input, data: { ...input.data, event_type: 'REMIND' } });
+    const remind = runFlow({ ...input, data: { ...input.data, event_type: 'REMIND' } });
     box.append(smsBlock('REMIND', remind, false, reminderNote(input.data)));
     addReplyChoices(remind);
     renderReplyChoices();
     if (state.selected) select(state.selected);
+  }
+
+  /**
+   * One run of the flow. A template Liquid cannot parse (in a flow loaded by the user) becomes the
+   * run's end, shown instead of the SMS: Studio would not send that message either.
+   * @param {any} input
+   */
+  function runFlow(input) {
+    try {
+      return state.runner.run(input);
+    } catch (e) {
+      const what = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+      return { steps: [], messages: [], requests: [], replies: [], notes: [], end: `a Liquid template of the flow does not render (${what})` };
+    }
   }
 
   /** @param {Record<string, string>} data */
@@ -888,6 +901,12 @@
   function setFlow(text, label) {
     const box = $('flow-error');
     clearError(box);
+    const located = P.locateJson(text);
+    if (!located.ok) {
+      const { line, column } = P.lineColumn(text, located.offset);
+      showError(box, { code: 'JSON_INVALID', message: `the flow file is not valid JSON: ${located.message}` }, label, `line ${line}, column ${column}`);
+      return;
+    }
     try {
       const runner = new P.FlowRunner(JSON.parse(text));
       state.runner = runner;
