@@ -232,6 +232,18 @@ test('every bundled sample format maps in the page exactly as the package maps i
   await page.click('#values tr[data-key="appointment_datetime"] td.key');
   assert.match((await page.getAttribute('#event-editor', 'data-highlight')) ?? '', /^"\d{4}-\d\d-\d\dT[\d:.]+Z"$/);
 
+  // NEEDS_FETCH, then the resources read back pasted into the FHIR options: mapped; a value that
+  // came from them is highlighted there.
+  await chooseSample(page, 'fhir-r5-id-only');
+  assert.match((await page.textContent('#outcome')) ?? '', /^NEEDS_FETCH/);
+  await page.click('#options > summary');
+  await settled(page, () => page.fill('#resources-editor textarea', sampleText('fhir-searchset')));
+  assert.match((await page.textContent('#outcome')) ?? '', /^BOOKED/);
+  await page.click('#values tr[data-key="patient_phone"] td.key');
+  assert.equal(await page.getAttribute('#resources-editor', 'data-highlight'), '"(608) 555-0199"');
+  assert.match((await page.textContent('#source-detail')) ?? '', /← options\.resources\/0\/entry\/1\/resource\/telecom\/2\/value in the read-back resources/);
+  await settled(page, () => page.fill('#resources-editor textarea', ''));
+
   // An input that is nothing known: its coded error, no values.
   await settled(page, async () => {
     await page.click('#event-editor textarea');

@@ -68,16 +68,11 @@
     smsMode: /** @type {'event' | 'all'} */ ('event'),
     /** @type {any} */
     runner: null,
-    flowLabel: '',
     /** @type {Record<string, string>} */
     variables: {},
     replyContentType: 'application/json;charset=utf-8',
     /** @type {{ label: string, body: string, contentType: string, url: string, method: string }[]} */
     replyChoices: [],
-    /** @type {any[] | undefined} */
-    resources: undefined,
-    /** @type {any} */
-    previous: undefined,
   };
 
   /** @type {any} */ let eventEditor;
@@ -269,8 +264,6 @@
   function mapOptions() {
     /** @type {Record<string, unknown>} */
     const o = {};
-    state.resources = undefined;
-    state.previous = undefined;
     const read = (/** @type {any} */ editor, /** @type {string} */ box) => {
       const text = editor.value.trim();
       clearError($(box));
@@ -285,9 +278,9 @@
       }
     };
     const resources = read(resourcesEditor, 'resources-error');
-    if (resources !== undefined) o.resources = state.resources = Array.isArray(resources) ? resources : [resources];
+    if (resources !== undefined) o.resources = Array.isArray(resources) ? resources : [resources];
     const previous = read(previousEditor, 'previous-error');
-    if (previous !== undefined) o.previous = state.previous = previous;
+    if (previous !== undefined) o.previous = previous;
     const trigger = /** @type {HTMLInputElement} */ ($('trigger')).value.trim();
     if (trigger) o.trigger = trigger;
     return o;
@@ -910,7 +903,6 @@
     try {
       const runner = new P.FlowRunner(JSON.parse(text));
       state.runner = runner;
-      state.flowLabel = label;
       state.variables = {};
       const vars = $('flow-vars');
       vars.replaceChildren(
