@@ -296,6 +296,7 @@
     state.spans = null;
     state.kind = 'unknown';
     if (!text.trim()) {
+      $('tree-card').hidden = false;
       setKind('', '');
       treeView.show(null, '');
       $('tree-empty').hidden = false;
@@ -341,8 +342,8 @@
 
   /** @param {string} text */
   function describeKind(text) {
-    const tree = $('tree');
     $('tree-empty').hidden = true;
+    $('tree-card').hidden = state.kind !== 'hl7';
     if (state.kind === 'hl7') {
       $('format-json').hidden = true;
       $('expand-all').hidden = $('collapse-all').hidden = false;
@@ -367,7 +368,6 @@
     const located = P.locateJson(text);
     state.spans = located.ok ? located.spans : null;
     $('tree-title').textContent = 'Message tree';
-    tree.replaceChildren(h('p', { class: 'muted', text: 'JSON input: a selected value is highlighted in the text above, at the JSON pointer its source names.' }));
     /** @type {any} */
     let doc = null;
     try {
@@ -451,8 +451,7 @@
         tr.append(
           h('td', { class: 'key', text: key }),
           h('td', { class: `value${value === '' ? ' empty' : ''}`, text: value }),
-          h('td', { class: 'source' }, [src]),
-          h('td', { class: 'rule', text: p?.rule ?? '' }),
+          h('td', { class: 'source' }, [src, h('div', { class: 'rule', text: p?.rule ?? '' })]),
         );
         tr.addEventListener('click', () => select(key));
         body.append(tr);
