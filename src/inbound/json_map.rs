@@ -341,7 +341,7 @@ pub fn map_table_b(doc: &Value, profile: &Profile) -> Result<MapResult> {
     let phone_raw = std::mem::take(&mut e.patient_phone);
     let phone_ok = if phone_raw.is_empty() {
         cx.prov(Field::PatientPhone, Provenance::none("not given"));
-        false
+        crate::inbound::common::PhonePick::NoneUsable
     } else {
         let cands = [PhoneCand {
             text: &phone_raw,

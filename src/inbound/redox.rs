@@ -201,7 +201,7 @@ pub fn map_redox_value(doc: &Value, profile: &Profile) -> Result<MapResult> {
     // ---- patient ------------------------------------------------------------------------------
     let patient = obj_at(doc, "Patient", &root)?.filter(|p| has_leaf(p));
     let pp = root.key("Patient");
-    let mut phone_ok = false;
+    let mut phone_ok = crate::inbound::common::PhonePick::NoneUsable;
     if let Some(pat) = patient {
         let ids = arr_at(pat, "Identifiers", &pp)?;
         let ipp = pp.key("Identifiers");

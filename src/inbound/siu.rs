@@ -715,14 +715,8 @@ pub fn map_message(msg: &Message<'_>, profile: &Profile) -> Result<MapResult> {
             ))
         } else if let Some((rule, reason)) = apply_filters(&cx, msg, &e) {
             Some((skip_codes::FILTERED, reason, Some(rule)))
-        } else if !phone_ok {
-            Some((
-                skip_codes::NO_MOBILE_PHONE,
-                "no usable mobile number for the patient (see the phone warnings): the flow cannot text nobody".into(),
-                Some("patient_phone".into()),
-            ))
         } else {
-            None
+            phone_ok.skip()
         }
     };
 
@@ -1848,6 +1842,7 @@ fn consider(
     work_source: bool,
     structured_first: bool,
     country: &str,
+    invalid: &mut bool,
 ) {
     let f = Field::PatientPhone;
     if r.is_null() || r.is_empty() {
@@ -1861,7 +1856,10 @@ fn consider(
         return;
     };
     match res {
-        Err(err) => cx.warn_at(err.code(), err.message(), f, pos(at.0, at.1, at.2)),
+        Err(err) => {
+            *invalid |= err.is_invalid_number();
+            cx.warn_at(err.code(), err.message(), f, pos(at.0, at.1, at.2))
+        }
         Ok((number, notes)) => {
             let marked = x.marker == Marker::Mobile;
             let tier = Tier::of(marked, x.marker == Marker::Work || work_source, number.kind);
@@ -1877,11 +1875,18 @@ fn consider(
     }
 }
 
-fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut AppointmentEvent) -> bool {
+fn map_phone(
+    cx: &mut Ctx<'_>,
+    msg: &Message<'_>,
+    idx: &Idx<'_>,
+    e: &mut AppointmentEvent,
+) -> crate::inbound::common::PhonePick {
+    use crate::inbound::common::PhonePick;
     let f = Field::PatientPhone;
     let structured_first = cx.band >= 1;
     let country: &str = cx.country;
     let mut cands: Vec<PhoneCand> = Vec::with_capacity(8);
+    let mut invalid = false;
     match cx.profile.field_override(f) {
         Some(list) => {
             for p in list.paths() {
@@ -1905,6 +1910,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                                 false,
                                 structured_first,
                                 country,
+                                &mut invalid,
                             );
                         }
                     }
@@ -1917,6 +1923,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                         false,
                         structured_first,
                         country,
+                        &mut invalid,
                     ),
                     _ => {
                         if let Some(v) = val(Some(el)) {
@@ -1932,7 +1939,10 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                                         marked: false,
                                     });
                                 }
-                                Err(err) => cx.warn(err.code(), err.message(), f),
+                                Err(err) => {
+                                    invalid |= err.is_invalid_number();
+                                    cx.warn(err.code(), err.message(), f)
+                                }
                             }
                         }
                     }
@@ -1957,6 +1967,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
                             c.field == 14,
                             structured_first,
                             country,
+                            &mut invalid,
                         );
                     }
                 }
@@ -1971,9 +1982,11 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
             }
         }
         cx.prov(f, Provenance::none("no usable mobile number"));
-        return false;
+        return PhonePick::none(invalid, !cands.is_empty());
     };
-    let Some(c) = cands.get(ci) else { return false };
+    let Some(c) = cands.get(ci) else {
+        return PhonePick::NoneUsable;
+    };
     let rule = c.tier.rule(
         c.marked,
         "first number marked mobile (XTN-3 CP or a mobile use text)",
@@ -2007,7 +2020,7 @@ fn map_phone(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut Appoint
     }
     e.patient_phone = number;
     cx.prov(f, Provenance::path(path, rule));
-    true
+    PhonePick::Chosen
 }
 
 fn map_callback(cx: &mut Ctx<'_>, msg: &Message<'_>, idx: &Idx<'_>, e: &mut AppointmentEvent) {

@@ -1162,7 +1162,7 @@ impl<'v> Shared<'_, 'v> {
         }
         let pat = pats.first().copied();
         let pat_res = pat.and_then(|p| p.resolved).and_then(|i| ix.get(i));
-        let mut phone_ok = false;
+        let mut phone_ok = crate::inbound::common::PhonePick::NoneUsable;
         match pat_res {
             Some(pr) => {
                 let pp = Ptr::root(&pr.ptr);
