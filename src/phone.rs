@@ -322,24 +322,24 @@ impl PhoneError {
             PhoneError::Empty => "the number is empty",
             PhoneError::Email => "the value is an e-mail address, not a phone number",
             PhoneError::NotANumber => {
-                "the value has characters that are not part of a phone number"
+                "the value contains characters that are not part of a phone number"
             }
-            PhoneError::TooShort => {
-                "the number is too short for its numbering plan (or lacks its area code); not used"
+            PhoneError::TooShort => "the number has too few digits to be a full number",
+            PhoneError::TooLong => {
+                "the number has more digits than any number of its numbering plan"
             }
-            PhoneError::TooLong => "the number is too long for its numbering plan; not used",
-            PhoneError::InvalidLength => {
-                "the number's length is not one its numbering plan uses; not used"
-            }
+            PhoneError::InvalidLength => "the number's length is not one its numbering plan uses",
             PhoneError::InvalidRange => {
-                "the number is in no range of its numbering plan (e.g. an unassigned area code); not used"
+                "the number is in no range of its numbering plan (e.g. an unassigned area code)"
             }
-            PhoneError::NoCountry => {
-                "a national number and no sender.defaultCountry to read it with"
+            PhoneError::NoCountry => "the number is national and no default country is configured",
+            PhoneError::UnknownCountry => "the default country is not supported",
+            PhoneError::UnknownCallingCode => {
+                "the international number's calling code does not exist"
             }
-            PhoneError::UnknownCountry => "the default country has no known numbering plan",
-            PhoneError::UnknownCallingCode => "the international number's calling code does not exist",
-            PhoneError::BadCountryCode => "an international number cannot start with 0 after '+'",
+            PhoneError::BadCountryCode => {
+                "the international number's country code starts with 0, which no calling code does"
+            }
         }
     }
     /// Whether the value was a phone number that failed validation (as opposed to nothing, an

@@ -764,7 +764,7 @@ impl Tier {
             )),
             Tier::Landline => Some((
                 "MAP_PHONE_LANDLINE_SKIPPED",
-                "a number in a fixed-line range of its numbering plan was not used (phones.allowLandline is off)",
+                "a number in a landline range was not used (phones.allowLandline is off)",
             )),
             Tier::Unknown => Some((
                 "MAP_PHONE_UNMARKED_SKIPPED",
@@ -789,7 +789,7 @@ impl Tier {
             Tier::Work => Some(("MAP_PHONE_WORK_USED", "is a work number")),
             Tier::Landline => Some((
                 "MAP_PHONE_LANDLINE_USED",
-                "is in a fixed-line range of its numbering plan and may not receive SMS",
+                "is in a landline range and may not receive SMS",
             )),
             Tier::Mobile | Tier::NotSms => None,
         }
