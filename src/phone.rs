@@ -622,7 +622,7 @@ fn finish(
         return Err(match main.test_length(nsn) {
             plan::Length::TooShort | plan::Length::LocalOnly => PhoneError::TooShort,
             plan::Length::TooLong => PhoneError::TooLong,
-            plan::Length::InvalidLength => PhoneError::InvalidLength,
+            plan::Length::Invalid => PhoneError::InvalidLength,
             plan::Length::Possible => PhoneError::InvalidRange,
         });
     };

@@ -82,7 +82,7 @@ fn ref_type(re: &mut Re, m: &Metadata, nsn: &str, anchored: bool) -> Option<Numb
     } else {
         re.prefix(gp, nsn)
     };
-    if !(n < 32 && glens & (1 << n) != 0) || !gmatch {
+    if !(n < 32 && glens & (1 << n) != 0 && gmatch) {
         return None;
     }
     let typed = [

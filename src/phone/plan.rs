@@ -127,7 +127,7 @@ impl Region {
             return Length::LocalOnly;
         }
         if lens == 0 {
-            return Length::InvalidLength;
+            return Length::Invalid;
         }
         let min = lens.trailing_zeros() as usize;
         let max = 31 - lens.leading_zeros() as usize;
@@ -138,7 +138,7 @@ impl Region {
         } else if has_len(lens, n) {
             Length::Possible
         } else {
-            Length::InvalidLength
+            Length::Invalid
         }
     }
 
@@ -195,7 +195,7 @@ impl Region {
             Some(s)
                 if !matches!(
                     self.test_length(&s),
-                    Length::TooShort | Length::LocalOnly | Length::InvalidLength
+                    Length::TooShort | Length::LocalOnly | Length::Invalid
                 ) =>
             {
                 let changed = s != number;
@@ -213,7 +213,7 @@ pub enum Length {
     LocalOnly,
     TooShort,
     TooLong,
-    InvalidLength,
+    Invalid,
 }
 
 /// Every region of a calling code, main region first.
