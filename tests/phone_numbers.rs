@@ -4,6 +4,8 @@
 //! property tests: no input panics, and every `Ok` is a valid E.164 number that normalizes to
 //! itself.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use ehr_studio_bridge::phone::{self, LineKind, NumberType as T, PhoneError as E};
 use proptest::prelude::*;
 

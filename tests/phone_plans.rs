@@ -15,6 +15,8 @@
 //! * national forms: every valid example written with the region's national prefix, and in the
 //!   international format from a foreign default country's IDD, normalizes to the same E.164.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 #[path = "../examples/gen_phonedata.rs"]
 #[allow(dead_code)]
 mod gen_phonedata;
