@@ -613,6 +613,9 @@ pub mod skip_codes {
     pub const FILTERED: &str = "SKIP_FILTERED";
     /// No usable mobile number for the patient: the flow cannot text nobody.
     pub const NO_MOBILE_PHONE: &str = "SKIP_NO_MOBILE_PHONE";
+    /// The patient's numbers are all invalid by their numbering plans (too short, too long, an
+    /// unused length or an unassigned range): none can be texted.
+    pub const INVALID_PHONE: &str = "SKIP_INVALID_PHONE";
     /// Not final: the input names resources it does not carry (an id-only subscription
     /// notification, or an Appointment whose Patient is not included). `MapResult.needsFetch` lists
     /// exactly what the host must read; map again with them (FHIR: `FhirOptions.resources`).
@@ -636,6 +639,7 @@ pub mod skip_codes {
         MISSING_REQUIRED,
         FILTERED,
         NO_MOBILE_PHONE,
+        INVALID_PHONE,
         NEEDS_FETCH,
         NO_RELEVANT_CHANGE,
         STATUS_NOT_NOTIFIABLE,

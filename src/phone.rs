@@ -1,24 +1,38 @@
-//! Telephone numbers → E.164, with a default country, never guessing silently.
+//! Telephone numbers → E.164, validated and classified by real numbering plans.
 //!
 //! [`normalize`] takes free text as EHRs write it (`(617)555-0142`, `555.555.9999`,
-//! `(555)555-1234X22`, `07777 111111`, `+44 20 7946 0000`, `0033 1 23 45 67 89`) and
-//! [`from_parts`] takes the structured XTN components (country ^ area ^ local). Both return a
-//! [`PhoneNumber`] plus [`Note`]s for every assumption, or a [`PhoneError`].
+//! `(555)555-1234X22`, `07777 111111`, `+44 20 7946 0000`, `0033 1 23 45 67 89`, `011 44 …` from
+//! the US) and [`from_parts`] takes the structured XTN components (country ^ area ^ local). Both
+//! return a [`PhoneNumber`] plus [`Note`]s for every assumption, or a [`PhoneError`].
 //!
-//! What is checked:
-//! * NANP (`+1`): 10 digits `NXX-NXX-XXXX`; area codes starting with 0/1, `N11` and the reserved
-//!   `N9X` are invalid, as are exchanges starting with 0/1 and `N11` exchanges.
-//! * Countries with a trunk prefix (GB, IE, FR, BE, NL, DE, AT, CH, AU, NZ, JP, SE, IN, BR …):
-//!   the national `0` is dropped after the country code; countries without one (IT, ES, PT, DK, NO,
-//!   MX …) keep every digit (Italian landlines keep their leading `0`).
-//! * Lengths: E.164 allows at most 15 digits; a national number outside the country's usual length
-//!   is accepted with a [`Note::UnusualLength`] (plans change; Twilio will reject truly wrong
-//!   numbers, and we never drop a number on a heuristic).
-//! * Line type from the number range where it is unambiguous (GB `7…`, FR `6…`/`7…`, DE `15…`–`17…`,
-//!   AU `4…`, JP `70/80/90…` are mobile; the geographic ranges of those countries are landlines);
-//!   NANP numbers are [`LineKind::Unknown`].
+//! Validity and type come from **libphonenumber's metadata** (release
+//! [`metadata_version`], Apache-2.0), compiled at build time into `src/phone/plan_data.rs` by
+//! `examples/gen_phonedata.rs` (≈ 250 regions, every territory and the non-geographic `+800`-style
+//! entities), and matched by the small pattern engine in `src/phone/matcher.rs`
+//! (`tests/phone_plans.rs` proves both against the `regex` and `phonenumber` crates). The parsing
+//! follows libphonenumber's: the `+` or the default country's international prefix (`011` in the
+//! US, `0011` in Australia; `00` is also tried when it yields a valid number), the calling code,
+//! the national (trunk) prefix per the country's rule (`0` in GB/FR/DE/AU/IN, `1` in NANP, none in
+//! IT/ES/MX …, transform rules such as Argentina's `15`), then:
+//! * **valid** — the national significant number has a possible length for its region and lies in
+//!   one of the plan's ranges; its [`NumberType`] (mobile, fixed line, fixed line or mobile, toll
+//!   free, premium rate, shared cost, VoIP, personal number, pager, UAN, voicemail) is reported;
+//! * **invalid** — [`PhoneError::TooShort`], [`PhoneError::TooLong`],
+//!   [`PhoneError::InvalidLength`] (between the shortest and the longest but not a length the plan
+//!   uses) or [`PhoneError::InvalidRange`] (a possible length, but in no range of the plan, e.g.
+//!   the NANP area code `555`). An invalid number is an error, never a guess.
+//!
+//! Countries whose plan does not tell mobiles from fixed lines (NANP: `+1`) give
+//! [`NumberType::FixedLineOrMobile`], i.e. [`LineKind::Unknown`].
 
-/// What the number range says about the line.
+mod matcher;
+mod plan;
+#[rustfmt::skip]
+mod plan_data;
+
+pub use plan::Region;
+
+/// What the number range says about the line (the SMS-relevant summary of [`NumberType`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LineKind {
@@ -26,20 +40,95 @@ pub enum LineKind {
     Mobile,
     /// A geographic (fixed-line) range.
     Landline,
-    /// Not knowable from the number (NANP, unknown countries, special ranges).
+    /// Not knowable from the number (NANP, VoIP, personal numbers …).
     Unknown,
+    /// A range that cannot receive an SMS: toll free, premium rate, shared cost, UAN, pager,
+    /// voicemail.
+    NotSms,
 }
 
-/// A normalized number.
+/// A valid number's type per its numbering plan (libphonenumber's `PhoneNumberType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NumberType {
+    /// A geographic (fixed-line) number.
+    FixedLine,
+    /// A mobile number.
+    Mobile,
+    /// The plan does not distinguish them (NANP and a few others).
+    FixedLineOrMobile,
+    /// Free to the caller (`800`, `0800` …).
+    TollFree,
+    /// Premium rate (`900`, `09…`).
+    PremiumRate,
+    /// Cost shared between caller and receiver.
+    SharedCost,
+    /// Voice over IP.
+    Voip,
+    /// A personal number that forwards to another (GB `070`).
+    PersonalNumber,
+    /// A pager.
+    Pager,
+    /// Universal access number (a company number routed anywhere).
+    Uan,
+    /// Direct access to a voicemail box.
+    Voicemail,
+}
+
+impl NumberType {
+    /// The SMS-relevant summary.
+    pub const fn line_kind(self) -> LineKind {
+        match self {
+            NumberType::Mobile => LineKind::Mobile,
+            NumberType::FixedLine => LineKind::Landline,
+            NumberType::FixedLineOrMobile | NumberType::Voip | NumberType::PersonalNumber => {
+                LineKind::Unknown
+            }
+            NumberType::TollFree
+            | NumberType::PremiumRate
+            | NumberType::SharedCost
+            | NumberType::Pager
+            | NumberType::Uan
+            | NumberType::Voicemail => LineKind::NotSms,
+        }
+    }
+
+    /// A stable name (`mobile`, `fixedLine`, `tollFree` …) for warnings and docs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            NumberType::FixedLine => "fixedLine",
+            NumberType::Mobile => "mobile",
+            NumberType::FixedLineOrMobile => "fixedLineOrMobile",
+            NumberType::TollFree => "tollFree",
+            NumberType::PremiumRate => "premiumRate",
+            NumberType::SharedCost => "sharedCost",
+            NumberType::Voip => "voip",
+            NumberType::PersonalNumber => "personalNumber",
+            NumberType::Pager => "pager",
+            NumberType::Uan => "uan",
+            NumberType::Voicemail => "voicemail",
+        }
+    }
+}
+
+/// The libphonenumber release of the numbering-plan metadata (e.g. `"9.0.33"`).
+pub fn metadata_version() -> &'static str {
+    plan_data::METADATA_VERSION
+}
+
+/// A normalized, valid number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhoneNumber {
     /// `+` and 8–15 digits.
     pub e164: String,
-    /// ISO 3166 alpha-2 of the numbering plan when known (`US` for any `+1`).
+    /// ISO 3166 alpha-2 of the region the number belongs to (`CA` for a Canadian `+1`), `None`
+    /// for a non-geographic number (`+800` …).
     pub country: Option<&'static str>,
     /// Extension digits, when the input carried one (not part of `e164`).
     pub extension: Option<String>,
-    /// Line type from the number range.
+    /// The number's type per its plan.
+    pub number_type: NumberType,
+    /// The SMS-relevant summary of `number_type`.
     pub kind: LineKind,
 }
 
@@ -72,8 +161,6 @@ pub enum Note {
     NoTrunkPrefix,
     /// An extension was dropped from the dialable number (an SMS cannot reach an extension).
     ExtensionDropped,
-    /// The national number length is unusual for the country.
-    UnusualLength,
     /// Text after the number (XTN `C` comment, `B` beeper code) was ignored.
     TrailingTextIgnored,
 }
@@ -86,7 +173,6 @@ impl Note {
             Note::MissingPlus => "PHONE_MISSING_PLUS",
             Note::NoTrunkPrefix => "PHONE_NO_TRUNK_PREFIX",
             Note::ExtensionDropped => "PHONE_EXTENSION_DROPPED",
-            Note::UnusualLength => "PHONE_UNUSUAL_LENGTH",
             Note::TrailingTextIgnored => "PHONE_TEXT_IGNORED",
         }
     }
@@ -105,7 +191,6 @@ impl Note {
             Note::ExtensionDropped => {
                 "the number had an extension, which an SMS cannot reach; the extension was dropped"
             }
-            Note::UnusualLength => "the number's length is unusual for its country; it was kept",
             Note::TrailingTextIgnored => {
                 "text after the number (comment or beeper code) was ignored"
             }
@@ -118,12 +203,11 @@ impl Note {
 pub struct Notes(u8);
 
 impl Notes {
-    const ALL: [Note; 6] = [
+    const ALL: [Note; 5] = [
         Note::DefaultCountryUsed,
         Note::MissingPlus,
         Note::NoTrunkPrefix,
         Note::ExtensionDropped,
-        Note::UnusualLength,
         Note::TrailingTextIgnored,
     ];
     fn bit(n: Note) -> u8 {
@@ -143,7 +227,7 @@ impl Notes {
     }
 }
 
-/// Digits on the stack (a full number never exceeds 15 digits; inputs are capped at 32).
+/// Digits on the stack (inputs are capped at 32 digits).
 #[derive(Clone, Copy)]
 struct Digits {
     b: [u8; 32],
@@ -171,22 +255,9 @@ impl Digits {
     fn as_str(&self) -> &str {
         std::str::from_utf8(self.b.get(..self.len).unwrap_or(&[])).unwrap_or("")
     }
-    fn drop_front(&mut self, n: usize) {
-        let n = n.min(self.len);
-        self.b.copy_within(n..self.len, 0);
-        self.len -= n;
-    }
 }
 
-fn e164_string(cc: &str, nsn: &str) -> String {
-    let mut s = String::with_capacity(1 + cc.len() + nsn.len());
-    s.push('+');
-    s.push_str(cc);
-    s.push_str(nsn);
-    s
-}
-
-/// Why a number could not be normalized.
+/// Why a number could not be normalized, or is not a valid number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhoneError {
     /// Nothing there.
@@ -195,23 +266,40 @@ pub enum PhoneError {
     Email,
     /// Letters or other characters that are not part of a phone number.
     NotANumber,
-    /// Too few digits to be a full number.
+    /// Shorter than any number of its plan (or only a local number without its area code).
     TooShort,
-    /// More than 15 digits.
+    /// Longer than any number of its plan (or than E.164's 15 digits).
     TooLong,
+    /// Between the plan's shortest and longest numbers, but not a length the plan uses.
+    InvalidLength,
+    /// A possible length, but in no range of the plan (e.g. an unassigned area code).
+    InvalidRange,
     /// A national number and no default country to read it with.
     NoCountry,
-    /// The default country is not one this module knows.
+    /// The default country is not a territory of the numbering-plan metadata.
     UnknownCountry,
-    /// NANP area code that cannot exist (0/1 first digit, N11, N9X).
-    InvalidNanpArea,
-    /// NANP exchange that cannot exist (0/1 first digit, N11).
-    InvalidNanpExchange,
+    /// An international number whose calling code does not exist.
+    UnknownCallingCode,
     /// An international number whose country code starts with 0 (no calling code does).
     BadCountryCode,
 }
 
 impl PhoneError {
+    /// Every variant (for docs and tests).
+    pub const ALL: [PhoneError; 11] = [
+        PhoneError::Empty,
+        PhoneError::Email,
+        PhoneError::NotANumber,
+        PhoneError::TooShort,
+        PhoneError::TooLong,
+        PhoneError::InvalidLength,
+        PhoneError::InvalidRange,
+        PhoneError::NoCountry,
+        PhoneError::UnknownCountry,
+        PhoneError::UnknownCallingCode,
+        PhoneError::BadCountryCode,
+    ];
+
     /// Stable warning/skip code.
     pub const fn code(self) -> &'static str {
         match self {
@@ -220,10 +308,11 @@ impl PhoneError {
             PhoneError::NotANumber => "PHONE_NOT_A_NUMBER",
             PhoneError::TooShort => "PHONE_TOO_SHORT",
             PhoneError::TooLong => "PHONE_TOO_LONG",
+            PhoneError::InvalidLength => "PHONE_INVALID_LENGTH",
+            PhoneError::InvalidRange => "PHONE_INVALID_RANGE",
             PhoneError::NoCountry => "PHONE_NO_COUNTRY",
             PhoneError::UnknownCountry => "PHONE_UNKNOWN_COUNTRY",
-            PhoneError::InvalidNanpArea => "PHONE_INVALID_NANP_AREA",
-            PhoneError::InvalidNanpExchange => "PHONE_INVALID_NANP_EXCHANGE",
+            PhoneError::UnknownCallingCode => "PHONE_UNKNOWN_CALLING_CODE",
             PhoneError::BadCountryCode => "PHONE_BAD_COUNTRY_CODE",
         }
     }
@@ -236,188 +325,66 @@ impl PhoneError {
                 "the value contains characters that are not part of a phone number"
             }
             PhoneError::TooShort => "the number has too few digits to be a full number",
-            PhoneError::TooLong => "the number has more than 15 digits",
+            PhoneError::TooLong => {
+                "the number has more digits than any number of its numbering plan"
+            }
+            PhoneError::InvalidLength => "the number's length is not one its numbering plan uses",
+            PhoneError::InvalidRange => {
+                "the number is in no range of its numbering plan (e.g. an unassigned area code)"
+            }
             PhoneError::NoCountry => "the number is national and no default country is configured",
             PhoneError::UnknownCountry => "the default country is not supported",
-            PhoneError::InvalidNanpArea => {
-                "the NANP area code cannot exist (starts with 0 or 1, N11 or N9X)"
-            }
-            PhoneError::InvalidNanpExchange => {
-                "the NANP exchange cannot exist (starts with 0 or 1, or N11)"
+            PhoneError::UnknownCallingCode => {
+                "the international number's calling code does not exist"
             }
             PhoneError::BadCountryCode => {
                 "the international number's country code starts with 0, which no calling code does"
             }
         }
     }
-}
-
-/// A numbering plan this module knows.
-#[derive(Debug, Clone, Copy)]
-pub struct Country {
-    /// ISO 3166 alpha-2.
-    pub iso: &'static str,
-    /// Calling code without `+`.
-    pub calling_code: &'static str,
-    /// Whether national numbers are written with a leading `0` that is dropped internationally.
-    pub trunk_zero: bool,
-    /// Usual national significant number lengths (inclusive).
-    pub nsn_len: (usize, usize),
-    /// NSN prefixes of mobile ranges.
-    pub mobile: &'static [&'static str],
-    /// NSN prefixes of geographic ranges (empty when not modelled).
-    pub landline: &'static [&'static str],
-    /// NSN length of mobile numbers, when fixed by the plan.
-    pub mobile_len: Option<(usize, usize)>,
-}
-
-/// The numbering plans known to this module (NANP members share `+1` and its rules).
-pub const COUNTRIES: &[Country] = &[
-    c("US", "1", false, (10, 10), &[], &[]),
-    c("CA", "1", false, (10, 10), &[], &[]),
-    c("PR", "1", false, (10, 10), &[], &[]),
-    c("GB", "44", true, (9, 10), &["7"], &["1", "2", "3"]),
-    c(
-        "IE",
-        "353",
-        true,
-        (7, 9),
-        &["8"],
-        &["1", "2", "4", "5", "6", "9"],
-    ),
-    c(
-        "FR",
-        "33",
-        true,
-        (9, 9),
-        &["6", "7"],
-        &["1", "2", "3", "4", "5"],
-    ),
-    c(
-        "BE",
-        "32",
-        true,
-        (8, 9),
-        &["4"],
-        &["1", "2", "3", "5", "6", "8", "9"],
-    ),
-    c(
-        "NL",
-        "31",
-        true,
-        (9, 9),
-        &["6"],
-        &["1", "2", "3", "4", "5", "7"],
-    ),
-    c(
-        "DE",
-        "49",
-        true,
-        (6, 13),
-        &["15", "16", "17"],
-        &["2", "3", "4", "5", "6", "7", "8", "9"],
-    ),
-    c(
-        "AT",
-        "43",
-        true,
-        (4, 13),
-        &["6"],
-        &["1", "2", "3", "4", "5", "7"],
-    ),
-    c(
-        "CH",
-        "41",
-        true,
-        (9, 9),
-        &["7"],
-        &["2", "3", "4", "5", "6", "8"],
-    ),
-    c("IT", "39", false, (6, 11), &["3"], &["0"]),
-    c("ES", "34", false, (9, 9), &["6", "7"], &["8", "9"]),
-    c("PT", "351", false, (9, 9), &["9"], &["2"]),
-    c("DK", "45", false, (8, 8), &[], &[]),
-    c("NO", "47", false, (8, 8), &["4", "9"], &[]),
-    c(
-        "SE",
-        "46",
-        true,
-        (7, 9),
-        &["7"],
-        &["1", "2", "3", "4", "5", "6", "8", "9"],
-    ),
-    c("AU", "61", true, (9, 9), &["4"], &["2", "3", "7", "8"]),
-    c(
-        "NZ",
-        "64",
-        true,
-        (8, 10),
-        &["2"],
-        &["3", "4", "6", "7", "9"],
-    ),
-    c(
-        "JP",
-        "81",
-        true,
-        (9, 10),
-        &["70", "80", "90"],
-        &["1", "2", "3", "4", "5", "6", "7", "8", "9"],
-    ),
-    c("IN", "91", true, (10, 10), &["6", "7", "8", "9"], &[]),
-    c("MX", "52", false, (10, 10), &[], &[]),
-    c("BR", "55", true, (10, 11), &[], &[]),
-];
-
-const fn c(
-    iso: &'static str,
-    calling_code: &'static str,
-    trunk_zero: bool,
-    nsn_len: (usize, usize),
-    mobile: &'static [&'static str],
-    landline: &'static [&'static str],
-) -> Country {
-    Country {
-        iso,
-        calling_code,
-        trunk_zero,
-        nsn_len,
-        mobile,
-        landline,
-        mobile_len: match iso.as_bytes() {
-            b"GB" | b"DE" | b"JP" => Some((10, 11)),
-            b"FR" | b"NL" | b"AU" | b"ES" | b"BE" | b"CH" | b"PT" => Some((9, 9)),
-            b"IT" => Some((9, 10)),
-            _ => None,
-        },
+    /// Whether the value was a phone number that failed validation (as opposed to nothing, an
+    /// e-mail address, or a missing country): such a candidate makes a skip
+    /// `SKIP_INVALID_PHONE` when no valid number remains.
+    pub const fn is_invalid_number(self) -> bool {
+        !matches!(
+            self,
+            PhoneError::Empty
+                | PhoneError::Email
+                | PhoneError::NoCountry
+                | PhoneError::UnknownCountry
+        )
     }
 }
 
-/// Look up a country by ISO alpha-2 (case-insensitive).
-pub fn country(iso: &str) -> Option<&'static Country> {
-    COUNTRIES.iter().find(|c| c.iso.eq_ignore_ascii_case(iso))
+/// A territory's numbering plan by ISO alpha-2 (case-insensitive), e.g. to check
+/// `sender.defaultCountry` or to read its `calling_code`.
+pub fn country(iso: &str) -> Option<&'static Region> {
+    plan::by_iso(iso)
 }
 
-/// The country of a calling code (the first listed, e.g. `US` for `1`).
-fn country_by_code(digits: &str) -> Option<&'static Country> {
-    // Longest match first (calling codes are prefix-free, but our table is partial).
-    (1..=3)
-        .rev()
-        .filter_map(|n| digits.get(..n))
-        .find_map(|p| COUNTRIES.iter().find(|c| c.calling_code == p))
+/// Every territory's ISO alpha-2 code known to the metadata.
+pub fn countries() -> impl Iterator<Item = &'static str> {
+    plan_data::REGIONS
+        .iter()
+        .filter(|r| !r.non_geographic())
+        .map(|r| r.iso)
 }
 
-/// Normalize free text to E.164 with `default_country` (ISO alpha-2, or `None`).
+/// Normalize free text to E.164 with `default_country` (ISO alpha-2, or `None`), and validate it.
 ///
 /// ```
-/// use ehr_studio_bridge::phone::{normalize, Note, PhoneError};
+/// use ehr_studio_bridge::phone::{normalize, Note, NumberType, PhoneError};
 /// let (n, notes) = normalize("(617)555-0142", Some("US")).unwrap();
 /// assert_eq!(n.e164, "+16175550142");
+/// assert_eq!(n.number_type, NumberType::FixedLineOrMobile);
 /// assert_eq!(notes.iter().collect::<Vec<_>>(), vec![Note::DefaultCountryUsed]);
-/// let (n, _) = normalize("(555)555-1234X22", Some("US")).unwrap();
-/// assert_eq!((n.e164.as_str(), n.extension.as_deref()), ("+15555551234", Some("22")));
-/// assert_eq!(normalize("07911 123456", Some("GB")).unwrap().0.e164, "+447911123456");
+/// let (n, _) = normalize("(617)555-1234X22", Some("US")).unwrap();
+/// assert_eq!((n.e164.as_str(), n.extension.as_deref()), ("+16175551234", Some("22")));
+/// assert_eq!(normalize("07911 123456", Some("GB")).unwrap().0.number_type, NumberType::Mobile);
 /// assert_eq!(normalize("+33 6 12 34 56 78", None).unwrap().0.e164, "+33612345678");
-/// assert_eq!(normalize("(190)719-1440", Some("US")).unwrap_err(), PhoneError::InvalidNanpArea);
+/// assert_eq!(normalize("011 44 20 7946 0000", Some("US")).unwrap().0.e164, "+442079460000");
+/// assert_eq!(normalize("(190)719-1440", Some("US")).unwrap_err(), PhoneError::InvalidRange);
+/// assert_eq!(normalize("+61 4123 456 7890", None).unwrap_err(), PhoneError::InvalidLength);
 /// assert_eq!(normalize("a@b.org", Some("US")).unwrap_err(), PhoneError::Email);
 /// assert_eq!(normalize("+0904 433 7650", Some("US")).unwrap_err(), PhoneError::BadCountryCode);
 /// ```
@@ -480,22 +447,17 @@ pub fn normalize(
             _ => return Err(PhoneError::NotANumber),
         }
     }
-    // "00" international prefix.
-    if !plus && digits.as_str().starts_with("00") {
-        digits.drop_front(2);
-        plus = true;
-    }
     if digits.len == 0 {
         return Err(PhoneError::Empty);
     }
-    if plus {
-        return finish_international(digits.as_str(), extension, notes);
-    }
-    let Some(dc) = default_country else {
-        return Err(PhoneError::NoCountry);
-    };
-    let country = country(dc).ok_or(PhoneError::UnknownCountry)?;
-    finish_national(country, digits.as_str(), extension, notes)
+    resolve(
+        digits.as_str(),
+        plus,
+        default_country,
+        extension,
+        notes,
+        false,
+    )
 }
 
 /// Build a number from XTN components: country code (XTN-5), area/city code (XTN-6), local number
@@ -547,189 +509,159 @@ pub fn from_parts(
     if local.is_empty() {
         return Err(PhoneError::Empty);
     }
-    if !cc.is_empty() {
-        let area = area.trim_start_matches('0');
-        let mut digits = Digits::new();
-        if !(digits.push_str(cc) && digits.push_str(area) && digits.push_str(local)) {
-            return Err(PhoneError::TooLong);
-        }
-        return finish_international(digits.as_str(), ext, notes);
-    }
-    let Some(dc) = default_country else {
-        return Err(PhoneError::NoCountry);
+    let mut digits = Digits::new();
+    let plus = !cc.is_empty();
+    let area = if plus {
+        area.trim_start_matches('0')
+    } else {
+        area
     };
-    let country = country(dc).ok_or(PhoneError::UnknownCountry)?;
-    let mut national = Digits::new();
-    if country.trunk_zero && !area.is_empty() && !area.starts_with('0') {
-        national.push(b'0');
-    }
-    if !(national.push_str(area) && national.push_str(local)) {
+    if !(digits.push_str(cc) && digits.push_str(area) && digits.push_str(local)) {
         return Err(PhoneError::TooLong);
     }
-    finish_national(country, national.as_str(), ext, notes)
+    resolve(digits.as_str(), plus, default_country, ext, notes, true)
 }
 
-fn finish_national(
-    country: &'static Country,
+/// The digits of a number (after `+`, or as written), read as libphonenumber's parser does.
+/// `structured`: the digits come from XTN components, where an area code without its trunk
+/// prefix is the norm (no [`Note::NoTrunkPrefix`]).
+fn resolve(
     digits: &str,
+    plus: bool,
+    default_country: Option<&str>,
     extension: Option<String>,
     mut notes: Notes,
+    structured: bool,
 ) -> Result<(PhoneNumber, Notes), PhoneError> {
-    let cc = country.calling_code;
-    if cc == "1" {
-        // NANP: 10 digits, or 11 with the leading 1.
-        let nsn = match digits.len() {
-            10 => digits,
-            11 if digits.starts_with('1') => digits.get(1..).unwrap_or(""),
-            n if n < 10 => return Err(PhoneError::TooShort),
-            _ => return Err(PhoneError::TooLong),
-        };
-        check_nanp(nsn)?;
-        notes.push(Note::DefaultCountryUsed);
-        return Ok((
-            PhoneNumber {
-                e164: e164_string("1", nsn),
-                country: Some(country.iso),
-                extension,
-                kind: LineKind::Unknown,
-            },
-            notes,
-        ));
-    }
-    let (lo, hi) = country.nsn_len;
-    let nsn: &str = if country.trunk_zero {
-        if let Some(rest) = digits.strip_prefix('0') {
-            rest
-        } else if digits.starts_with(cc) && (lo..=hi).contains(&(digits.len() - cc.len())) {
-            notes.push(Note::MissingPlus);
-            return finish_international(digits, extension, notes);
-        } else {
-            notes.push(Note::NoTrunkPrefix);
-            digits
-        }
-    } else if digits.starts_with(cc)
-        && digits.len() > hi
-        && (lo..=hi).contains(&(digits.len() - cc.len()))
-    {
-        notes.push(Note::MissingPlus);
-        return finish_international(digits, extension, notes);
-    } else {
-        digits
+    let home = match default_country {
+        Some(c) => Some(plan::by_iso(c).ok_or(PhoneError::UnknownCountry)?),
+        None => None,
     };
-    // E.164 numbers Twilio accepts have 8 to 15 digits (see `studio::is_e164`).
-    if nsn.len() < 4 || nsn.len() + cc.len() < 8 {
-        return Err(PhoneError::TooShort);
+    if plus {
+        return international(digits, extension, notes);
     }
-    if nsn.len() + cc.len() > 15 {
-        return Err(PhoneError::TooLong);
+    // The default country's international prefix (011 in NANP, 0011 in AU …).
+    if let Some(n) = home.and_then(|h| h.idd_len(digits)) {
+        return international(digits.get(n..).unwrap_or(""), extension, notes);
+    }
+    // "00", the ITU-recommended prefix, when it gives a valid number (or there is no country).
+    if let Some(rest) = digits.strip_prefix("00") {
+        match international(rest, extension.clone(), notes) {
+            Ok(r) => return Ok(r),
+            Err(e) if home.is_none() => return Err(e),
+            Err(_) => {}
+        }
+    }
+    let Some(home) = home else {
+        return Err(PhoneError::NoCountry);
+    };
+    let cc = home.calling_code;
+    // The country code without '+' (libphonenumber's maybeExtractCountryCode with a default
+    // region): taken when the rest is a better national number, or the whole is too long.
+    if let Some(potential) = digits.strip_prefix(cc) {
+        let meta = plan::main_region(cc).unwrap_or(home);
+        let stripped = meta
+            .strip_national_prefix(potential)
+            .unwrap_or_else(|| potential.to_owned());
+        if (!home.general_pattern_matches(digits) && home.general_pattern_matches(&stripped))
+            || home.test_length(digits) == plan::Length::TooLong
+        {
+            notes.push(Note::MissingPlus);
+            let (nsn, _) = meta.national_significant(potential);
+            return finish(cc, &nsn, extension, notes);
+        }
+    }
+    let (nsn, stripped) = home.national_significant(digits);
+    if !stripped && !structured && !home.national_prefix.is_empty() && cc != "1" {
+        notes.push(Note::NoTrunkPrefix);
     }
     notes.push(Note::DefaultCountryUsed);
-    let kind = kind_of(country, nsn);
-    if !(lo..=hi).contains(&nsn.len()) || !mobile_len_ok(country, kind, nsn) {
-        notes.push(Note::UnusualLength);
+    finish(cc, &nsn, extension, notes)
+}
+
+/// The digits after `+` (or an international prefix).
+fn international(
+    digits: &str,
+    extension: Option<String>,
+    notes: Notes,
+) -> Result<(PhoneNumber, Notes), PhoneError> {
+    if digits.starts_with('0') {
+        return Err(PhoneError::BadCountryCode);
     }
+    if digits.len() < 3 {
+        return Err(PhoneError::TooShort);
+    }
+    let Some((cc, rest)) = plan::split_calling_code(digits) else {
+        return Err(if digits.len() > 17 {
+            PhoneError::TooLong
+        } else {
+            PhoneError::UnknownCallingCode
+        });
+    };
+    let meta = plan::main_region(cc).ok_or(PhoneError::UnknownCallingCode)?;
+    // A national prefix written after the country code (+44 (0)20 …) is dropped.
+    let (nsn, _) = meta.national_significant(rest);
+    finish(cc, &nsn, extension, notes)
+}
+
+/// Validate and classify a national significant number of calling code `cc`.
+fn finish(
+    cc: &str,
+    nsn: &str,
+    extension: Option<String>,
+    notes: Notes,
+) -> Result<(PhoneNumber, Notes), PhoneError> {
+    if nsn.len() < 2 {
+        return Err(PhoneError::TooShort);
+    }
+    if nsn.len() > 17 || cc.len() + nsn.len() > 15 {
+        return Err(PhoneError::TooLong);
+    }
+    let Some((region, number_type)) = plan::classify(cc, nsn) else {
+        let main = plan::main_region(cc).ok_or(PhoneError::UnknownCallingCode)?;
+        return Err(match main.test_length(nsn) {
+            plan::Length::TooShort | plan::Length::LocalOnly => PhoneError::TooShort,
+            plan::Length::TooLong => PhoneError::TooLong,
+            plan::Length::Invalid => PhoneError::InvalidLength,
+            plan::Length::Possible => PhoneError::InvalidRange,
+        });
+    };
+    let mut e164 = String::with_capacity(1 + cc.len() + nsn.len());
+    e164.push('+');
+    e164.push_str(cc);
+    e164.push_str(nsn);
     Ok((
         PhoneNumber {
-            e164: e164_string(cc, nsn),
-            country: Some(country.iso),
+            e164,
+            country: (!region.non_geographic()).then_some(region.iso),
             extension,
-            kind,
+            number_type,
+            kind: number_type.line_kind(),
         },
         notes,
     ))
 }
 
-fn finish_international(
-    digits: &str,
-    extension: Option<String>,
-    mut notes: Notes,
-) -> Result<(PhoneNumber, Notes), PhoneError> {
+/// Validate an E.164 string (`+` and digits only, as Table B carries it): the number, or why it
+/// is not a valid one.
+pub fn validate_e164(s: &str) -> Result<PhoneNumber, PhoneError> {
+    let digits = s.strip_prefix('+').ok_or(PhoneError::NotANumber)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(PhoneError::NotANumber);
+    }
     if digits.len() > 15 {
         return Err(PhoneError::TooLong);
-    }
-    if digits.len() < 8 {
-        return Err(PhoneError::TooShort);
     }
     if digits.starts_with('0') {
         return Err(PhoneError::BadCountryCode);
     }
-    let country = country_by_code(digits);
-    let mut kind = LineKind::Unknown;
-    if let Some(c) = country {
-        let nsn = digits.get(c.calling_code.len()..).unwrap_or("");
-        if c.calling_code == "1" {
-            if nsn.len() != 10 {
-                return Err(if nsn.len() < 10 {
-                    PhoneError::TooShort
-                } else {
-                    PhoneError::TooLong
-                });
-            }
-            check_nanp(nsn)?;
-        } else {
-            // A national trunk 0 written after the country code (+44 (0)20 …) is dropped.
-            let nsn_clean = if c.trunk_zero {
-                nsn.strip_prefix('0')
-            } else {
-                None
-            };
-            if let Some(n) = nsn_clean {
-                let mut d = Digits::new();
-                if !(d.push_str(c.calling_code) && d.push_str(n)) {
-                    return Err(PhoneError::TooLong);
-                }
-                return finish_international(d.as_str(), extension, notes);
-            }
-            let (lo, hi) = c.nsn_len;
-            kind = kind_of(c, nsn);
-            if !(lo..=hi).contains(&nsn.len()) || !mobile_len_ok(c, kind, nsn) {
-                notes.push(Note::UnusualLength);
-            }
-        }
-    }
-    Ok((
-        PhoneNumber {
-            e164: e164_string("", digits),
-            country: country.map(|c| c.iso),
-            extension,
-            kind,
-        },
-        notes,
-    ))
+    let (cc, nsn) = plan::split_calling_code(digits).ok_or(PhoneError::UnknownCallingCode)?;
+    finish(cc, nsn, None, Notes::default()).map(|(n, _)| n)
 }
 
-fn check_nanp(nsn: &str) -> Result<(), PhoneError> {
-    let b = nsn.as_bytes();
-    let (Some(&a0), Some(&a1), Some(&a2)) = (b.first(), b.get(1), b.get(2)) else {
-        return Err(PhoneError::TooShort);
-    };
-    if !(b'2'..=b'9').contains(&a0) || (a1 == b'1' && a2 == b'1') || a1 == b'9' {
-        return Err(PhoneError::InvalidNanpArea);
-    }
-    let (Some(&e0), Some(&e1), Some(&e2)) = (b.get(3), b.get(4), b.get(5)) else {
-        return Err(PhoneError::TooShort);
-    };
-    if !(b'2'..=b'9').contains(&e0) || (e1 == b'1' && e2 == b'1') {
-        return Err(PhoneError::InvalidNanpExchange);
-    }
-    Ok(())
-}
-
-fn mobile_len_ok(c: &Country, kind: LineKind, nsn: &str) -> bool {
-    match (kind, c.mobile_len) {
-        (LineKind::Mobile, Some((lo, hi))) => (lo..=hi).contains(&nsn.len()),
-        _ => true,
-    }
-}
-
-fn kind_of(c: &Country, nsn: &str) -> LineKind {
-    if c.mobile.iter().any(|p| nsn.starts_with(p)) {
-        LineKind::Mobile
-    } else if c.landline.iter().any(|p| nsn.starts_with(p)) {
-        LineKind::Landline
-    } else {
-        LineKind::Unknown
-    }
+/// Sizes of the generated tables: regions, distinct patterns, pattern byte code.
+pub fn plan_table_size() -> (usize, usize, usize) {
+    plan::table_size()
 }
 
 #[cfg(test)]
@@ -749,30 +681,31 @@ mod tests {
             "1 617 555 0142",
             "+1 (617) 555-0142",
             "001 617 555 0142",
+            "011 1 617 555 0142",
         ] {
             assert_eq!(e(raw, Some("US")).unwrap(), "+16175550142", "{raw}");
         }
-        assert_eq!(e("555.555.9999", Some("US")).unwrap(), "+15555559999");
         assert_eq!(e("555-0142", Some("US")), Err(PhoneError::TooShort));
+        assert_eq!(e("555.555.9999", Some("US")), Err(PhoneError::InvalidRange));
         assert_eq!(
             e("(123) 123-1234", Some("US")),
-            Err(PhoneError::InvalidNanpArea)
+            Err(PhoneError::InvalidRange)
         );
         assert_eq!(
             e("(911) 555-1234", Some("US")),
-            Err(PhoneError::InvalidNanpArea)
+            Err(PhoneError::InvalidRange)
         );
         assert_eq!(
             e("(617) 155-1234", Some("US")),
-            Err(PhoneError::InvalidNanpExchange)
-        );
-        assert_eq!(
-            e("(617) 911-1234", Some("US")),
-            Err(PhoneError::InvalidNanpExchange)
+            Err(PhoneError::InvalidRange)
         );
         assert_eq!(e("78788788", Some("US")), Err(PhoneError::TooShort));
         assert_eq!(e("1-800-FLOWERS", Some("US")), Err(PhoneError::NotANumber));
         assert_eq!(e("6175550142", None), Err(PhoneError::NoCountry));
+        // Canada shares +1: the region comes from the area code.
+        let (n, _) = normalize("(604) 555-0199", Some("US")).unwrap();
+        assert_eq!(n.country, Some("CA"));
+        assert_eq!(n.kind, LineKind::Unknown);
     }
 
     #[test]
@@ -789,19 +722,26 @@ mod tests {
         assert_eq!(e("06 1234 5678", Some("IT")).unwrap(), "+390612345678");
         assert_eq!(e("612 345 678", Some("ES")).unwrap(), "+34612345678");
         assert_eq!(e("0033 1 23 45 67 89", Some("US")).unwrap(), "+33123456789");
+        assert_eq!(
+            e("0011 44 7911 123456", Some("AU")).unwrap(),
+            "+447911123456"
+        );
     }
 
     #[test]
     fn kinds_and_notes() {
-        let (n, notes) = normalize("0789898989", Some("GB")).unwrap();
-        assert_eq!(n.e164, "+44789898989");
+        // GB numbers have 7, 9 or 10 national digits: 9 digits starting 78 is in no range.
+        assert_eq!(e("0789898989", Some("GB")), Err(PhoneError::InvalidRange));
+        // … and 8 digits are a local number without its area code.
+        assert_eq!(e("07911 1234", Some("GB")), Err(PhoneError::InvalidRange));
+        assert_eq!(e("+44 7911 1234", None), Err(PhoneError::TooShort));
+        // Mexico: 10 digits (7 and 8 are local numbers); Australia: 5 to 12 digits but not 11.
+        assert_eq!(e("55 1234 567", Some("MX")), Err(PhoneError::TooShort));
+        assert_eq!(e("+61 4123 456 7890", None), Err(PhoneError::InvalidLength));
+        let (n, notes) = normalize("07911 123456", Some("GB")).unwrap();
         assert_eq!(n.kind, LineKind::Mobile);
         assert!(notes.contains(&Note::DefaultCountryUsed));
-        // A UK mobile has 10 national digits: one short is flagged, not dropped.
-        assert!(notes.contains(&Note::UnusualLength));
-        let (_, notes) = normalize("07911 123456", Some("GB")).unwrap();
-        assert!(!notes.contains(&Note::UnusualLength));
-        let (n, _) = normalize("0100000000", Some("FR")).unwrap();
+        let (n, _) = normalize("0123456789", Some("FR")).unwrap();
         assert_eq!(n.kind, LineKind::Landline);
         let (n, notes) = normalize("447911123456", Some("GB")).unwrap();
         assert_eq!(n.e164, "+447911123456");
@@ -809,6 +749,13 @@ mod tests {
         let (n, notes) = normalize("7911123456", Some("GB")).unwrap();
         assert_eq!(n.e164, "+447911123456");
         assert!(notes.contains(&Note::NoTrunkPrefix));
+        let (n, _) = normalize("0800 123 4567", Some("GB")).unwrap();
+        assert_eq!(
+            (n.number_type, n.kind),
+            (NumberType::TollFree, LineKind::NotSms)
+        );
+        let (n, _) = normalize("+800 1234 5678", None).unwrap();
+        assert_eq!(n.country, None);
     }
 
     #[test]
@@ -820,12 +767,39 @@ mod tests {
     }
 
     #[test]
+    fn e164_validation() {
+        assert!(validate_e164("+16175550142").is_ok());
+        assert_eq!(validate_e164("+15555559999"), Err(PhoneError::InvalidRange));
+        assert_eq!(
+            validate_e164("+6141234567890"),
+            Err(PhoneError::InvalidLength)
+        );
+        assert_eq!(validate_e164("+44791112345"), Err(PhoneError::InvalidRange));
+        assert_eq!(validate_e164("6175550142"), Err(PhoneError::NotANumber));
+    }
+
+    #[test]
     fn never_panics_on_odd_input() {
         for raw in [
-            "+", "00", "x", "++1", "0", "(", "B", "C text", "1x", "+1x2", "é", "٣٣٣",
+            "+",
+            "00",
+            "x",
+            "++1",
+            "0",
+            "(",
+            "B",
+            "C text",
+            "1x",
+            "+1x2",
+            "é",
+            "٣٣٣",
+            "0011",
+            "011",
+            "+999999999999999999",
         ] {
             let _ = normalize(raw, Some("GB"));
             let _ = normalize(raw, Some("US"));
+            let _ = normalize(raw, Some("AR"));
             let _ = normalize(raw, None);
         }
     }

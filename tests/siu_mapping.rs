@@ -328,10 +328,46 @@ fn phones() {
         "{}",
     );
     assert_eq!(p, None);
-    // Invalid NANP area code: rejected with a coded warning.
-    let (p, c, _) = phone("(190)719-1440", "", "{}");
+    // A number in no range of its plan (NANP area code 190): rejected with a coded warning
+    // naming its position; with nothing else the event is a SKIP_INVALID_PHONE.
+    let (p, c, r) = phone("(190)719-1440", "", "{}");
     assert_eq!(p, None);
-    assert!(c.contains(&"PHONE_INVALID_NANP_AREA"));
+    assert!(c.contains(&"PHONE_INVALID_RANGE"));
+    assert_eq!(r.skip.unwrap().code, "SKIP_INVALID_PHONE");
+    // … and the next valid candidate is chosen when there is one, even an unmarked one.
+    let (p, c, r) = phone("(190)719-1440^PRN^CP~(617)555-0199^PRN^PH", "", "{}");
+    assert_eq!(p.as_deref(), Some("+16175550199"));
+    assert!(c.contains(&"PHONE_INVALID_RANGE"));
+    let w = r
+        .warnings
+        .iter()
+        .find(|w| w.code == "PHONE_INVALID_RANGE")
+        .unwrap();
+    let at = serde_json::to_string(&w.position).unwrap();
+    assert!(at.contains("PID") && !at.contains("190"), "{at}");
+    // Too long / too short for the plan (GB mobiles have 10 national digits).
+    for (raw, code) in [
+        ("0789898989^MOBILE", "PHONE_INVALID_RANGE"),
+        ("078989898989^MOBILE", "PHONE_TOO_LONG"),
+    ] {
+        let (p, c, r) = phone(raw, "", r#"{"sender":{"defaultCountry":"GB"}}"#);
+        assert_eq!(p, None, "{raw}");
+        assert!(c.contains(&code), "{raw}: {c:?}");
+        assert_eq!(r.skip.unwrap().code, "SKIP_INVALID_PHONE");
+    }
+    // An invalid number beside a valid landline: the skip is about the landline policy.
+    let (p, c, r) = phone(
+        "0789898989^MOBILE~0121 234 5678^HOME",
+        "",
+        r#"{"sender":{"defaultCountry":"GB"}}"#,
+    );
+    assert_eq!(p, None);
+    assert!(c.contains(&"MAP_PHONE_LANDLINE_SKIPPED"));
+    assert_eq!(r.skip.unwrap().code, "SKIP_NO_MOBILE_PHONE");
+    // A toll-free number is never texted, whatever its marking.
+    let (p, c, _) = phone("(800)234-5678^PRN^CP", "", "{}");
+    assert_eq!(p, None);
+    assert!(c.contains(&"MAP_PHONE_NOT_SMS_CAPABLE"));
     // No configured country: assumed US, said so.
     let (_, c, _) = phone("(617)555-0199^PRN^CP", "", "{}");
     assert!(c.contains(&"PHONE_DEFAULT_COUNTRY_ASSUMED"));

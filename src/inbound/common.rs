@@ -250,23 +250,28 @@ impl<'p> Cx<'p> {
         }
     }
 
-    /// Choose `patient_phone` among candidates in source order (see [`PhoneCand`]). Returns false
-    /// when no usable number remains (the caller skips with `SKIP_NO_MOBILE_PHONE`).
+    /// Choose `patient_phone` among candidates in source order (see [`PhoneCand`]). An invalid
+    /// number is never chosen: it is reported at its source and the next valid allowed candidate
+    /// is used; the result says why none was (the caller skips with [`PhonePick::skip`]).
     pub fn pick_patient_phone(
         &mut self,
         e: &mut AppointmentEvent,
         cands: &[PhoneCand<'_>],
-    ) -> bool {
+    ) -> PhonePick {
         let f = Field::PatientPhone;
         let country = self.country;
         let mut ok: Vec<(Tier, PhoneNumber, phone::Notes, usize)> = Vec::with_capacity(cands.len());
+        let mut invalid = false;
         for (i, c) in cands.iter().enumerate() {
-            match normalize_plausible(c.text, country) {
+            match phone::normalize(c.text, Some(country)) {
                 Ok((n, notes)) => {
                     let tier = Tier::of(c.mark == Mark::Mobile, c.mark == Mark::Work, n.kind);
                     ok.push((tier, n, notes, i));
                 }
-                Err(err) => self.warn_at(err.code(), err.message(), f, c.src.clone()),
+                Err(err) => {
+                    invalid |= err.is_invalid_number();
+                    self.warn_at(err.code(), err.message(), f, c.src.clone());
+                }
             }
         }
         let ph = &self.profile.phones;
@@ -279,9 +284,11 @@ impl<'p> Cx<'p> {
                 }
             }
             self.prov(f, Provenance::none("no usable mobile number"));
-            return false;
+            return PhonePick::none(invalid, !ok.is_empty());
         };
-        let Some(c) = cands.get(ci) else { return false };
+        let Some(c) = cands.get(ci) else {
+            return PhonePick::NoneUsable;
+        };
         let rule = tier.rule(c.mark == Mark::Mobile, c.mobile_rule);
         if let Some((code, m)) = tier.used_warning() {
             self.warn_at(code, format!("the number used {m}"), f, c.src.clone());
@@ -289,18 +296,20 @@ impl<'p> Cx<'p> {
         self.phone_notes(notes, f, &c.src);
         e.patient_phone = number.e164;
         self.prov(f, Provenance::path(c.src.clone(), rule));
-        true
+        PhonePick::Chosen
     }
 
-    /// Normalize a callback number and render it per `phones.callbackFormat`. Invalid numbers are
-    /// reported (at `ptr`) and rejected rather than guessed.
+    /// Normalize a callback number and render it per `phones.callbackFormat`. Invalid numbers
+    /// (by their numbering plan) are reported (at `ptr`) and rejected rather than guessed: the
+    /// caller tries its next source, then the profile default, else leaves the value empty. Any
+    /// valid type is accepted (a clinic's toll-free number is a fine callback number).
     pub fn callback_number(&mut self, raw: &str, ptr: &str) -> Option<String> {
         let f = Field::ProviderCallbackPhone;
-        match normalize_plausible(raw, self.country) {
+        match phone::normalize(raw, Some(self.country)) {
             Ok((n, notes)) => {
                 let home_cc = phone::country(self.country).map_or("1", |c| c.calling_code);
                 for note in notes.iter() {
-                    if note == Note::ExtensionDropped || note == Note::UnusualLength {
+                    if note == Note::ExtensionDropped {
                         self.warn_at(note.code(), note.message(), f, ptr.to_owned());
                     }
                 }
@@ -530,12 +539,12 @@ impl<'p> Cx<'p> {
     }
 
     /// The common ending: required values → `SKIP_MISSING_REQUIRED`, filters → `SKIP_FILTERED`,
-    /// no phone → `SKIP_NO_MOBILE_PHONE`, else sanitize (strict mode may fail) and return the event.
+    /// no phone → `SKIP_NO_MOBILE_PHONE` / `SKIP_INVALID_PHONE`, else sanitize (strict mode may fail) and return the event.
     pub fn finish(
         mut self,
         mut e: AppointmentEvent,
         ev: EventType,
-        phone_ok: bool,
+        phone_ok: PhonePick,
         filter: &FilterInput<'_>,
     ) -> Result<MapResult> {
         let missing: Vec<&str> = [
@@ -559,14 +568,8 @@ impl<'p> Cx<'p> {
             ))
         } else if let Some((rule, reason)) = self.apply_filters(&e, filter) {
             Some((skip_codes::FILTERED, reason, Some(rule)))
-        } else if !phone_ok {
-            Some((
-                skip_codes::NO_MOBILE_PHONE,
-                "no usable mobile number for the patient (see the phone warnings): the flow cannot text nobody".into(),
-                Some("patient_phone".into()),
-            ))
         } else {
-            None
+            phone_ok.skip()
         };
         if let Some((code, reason, rule)) = skip {
             return Ok(self.skip_with_draft(e, code, reason, rule, None));
@@ -648,19 +651,6 @@ impl<'p> Cx<'p> {
     }
 }
 
-/// [`phone::normalize`], refusing what is surely an internal extension: a number of unusual
-/// length with fewer than 8 digits in all (the R4 Location example's `2328`).
-fn normalize_plausible(
-    raw: &str,
-    country: &str,
-) -> std::result::Result<(PhoneNumber, phone::Notes), phone::PhoneError> {
-    let (n, notes) = phone::normalize(raw, Some(country))?;
-    if notes.contains(&Note::UnusualLength) && n.e164.len() < 9 {
-        return Err(phone::PhoneError::TooShort);
-    }
-    Ok((n, notes))
-}
-
 /// A JSON scalar as filter/mapping text (strings trimmed, numbers and booleans as written).
 pub(crate) fn scalar_text(v: &Value) -> Option<String> {
     match v {
@@ -706,29 +696,32 @@ pub(crate) enum Mark {
 /// the SIU mapper and the JSON mappers classify, filter, choose and warn through it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Tier {
-    /// Marked mobile, or unmarked in a mobile range.
+    /// In a mobile range, or marked mobile where the plan does not tell (NANP).
     Mobile,
-    /// Home or unmarked, range unknown.
+    /// Home or unmarked, and the plan does not tell (NANP fixed-line-or-mobile, VoIP, personal).
     Unknown,
-    /// Marked work (or read from a work-only source such as PID-14).
+    /// Marked work (or read from a work-only source such as PID-14), not in a fixed-line range.
     Work,
-    /// In a landline range.
+    /// In a fixed-line range, whatever the marking.
     Landline,
+    /// In a range that cannot receive an SMS (toll free, premium rate, shared cost, UAN, pager,
+    /// voicemail): never used.
+    NotSms,
 }
 
 impl Tier {
-    /// A source marking (mobile / work) wins over the number's range.
+    /// The numbering plan decides where it is conclusive (mobile, fixed line, no SMS); the source's
+    /// marking (mobile / work) decides where it is not (NANP numbers, VoIP, personal numbers). A
+    /// work number in a mobile range stays a work number.
     pub fn of(marked_mobile: bool, marked_work: bool, kind: LineKind) -> Tier {
-        if marked_mobile {
-            Tier::Mobile
-        } else if marked_work {
-            Tier::Work
-        } else {
-            match kind {
-                LineKind::Mobile => Tier::Mobile,
-                LineKind::Landline => Tier::Landline,
-                LineKind::Unknown => Tier::Unknown,
-            }
+        match kind {
+            LineKind::NotSms => Tier::NotSms,
+            LineKind::Landline => Tier::Landline,
+            LineKind::Mobile if marked_work => Tier::Work,
+            LineKind::Mobile => Tier::Mobile,
+            LineKind::Unknown if marked_mobile => Tier::Mobile,
+            LineKind::Unknown if marked_work => Tier::Work,
+            LineKind::Unknown => Tier::Unknown,
         }
     }
 
@@ -739,6 +732,7 @@ impl Tier {
             Tier::Unknown => !ph.require_mobile,
             Tier::Work => ph.allow_work,
             Tier::Landline => ph.allow_landline,
+            Tier::NotSms => false,
         }
     }
 
@@ -766,6 +760,10 @@ impl Tier {
                 "MAP_PHONE_UNMARKED_SKIPPED",
                 "a number not marked mobile was not used (phones.requireMobile is on)",
             )),
+            Tier::NotSms => Some((
+                "MAP_PHONE_NOT_SMS_CAPABLE",
+                "a toll-free, premium-rate, shared-cost, UAN, pager or voicemail number was not used (it cannot receive an SMS)",
+            )),
             Tier::Mobile => None,
         }
     }
@@ -783,7 +781,7 @@ impl Tier {
                 "MAP_PHONE_LANDLINE_USED",
                 "is in a landline range and may not receive SMS",
             )),
-            Tier::Mobile => None,
+            Tier::Mobile | Tier::NotSms => None,
         }
     }
 
@@ -796,7 +794,47 @@ impl Tier {
             (Tier::Unknown, _) => "no number marked mobile: first home/unmarked number",
             (Tier::Work, _) => "no mobile or home number: work number (phones.allowWork)",
             (Tier::Landline, _) => "no mobile number: landline (phones.allowLandline)",
+            (Tier::NotSms, _) => "never chosen",
         }
+    }
+}
+
+/// The outcome of choosing the patient's phone: one of the mappers' skip reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PhonePick {
+    /// A valid, allowed number was chosen.
+    Chosen,
+    /// No number, or valid numbers the profile does not allow → `SKIP_NO_MOBILE_PHONE`.
+    NoneUsable,
+    /// Numbers were given but none is valid by its numbering plan → `SKIP_INVALID_PHONE`.
+    AllInvalid,
+}
+
+impl PhonePick {
+    /// No candidate was chosen: `invalid` — some candidate failed validation; `valid` — some
+    /// candidate was valid (but not allowed).
+    pub fn none(invalid: bool, valid: bool) -> PhonePick {
+        if invalid && !valid {
+            PhonePick::AllInvalid
+        } else {
+            PhonePick::NoneUsable
+        }
+    }
+
+    /// The skip (code, reason, rule) this outcome calls for.
+    pub fn skip(self) -> Option<(&'static str, String, Option<String>)> {
+        let (code, reason) = match self {
+            PhonePick::Chosen => return None,
+            PhonePick::NoneUsable => (
+                skip_codes::NO_MOBILE_PHONE,
+                "no usable mobile number for the patient (see the phone warnings): the flow cannot text nobody",
+            ),
+            PhonePick::AllInvalid => (
+                skip_codes::INVALID_PHONE,
+                "the patient's numbers are all invalid by their numbering plans (see the phone warnings): none can be texted",
+            ),
+        };
+        Some((code, reason.into(), Some("patient_phone".into())))
     }
 }
 

@@ -195,7 +195,11 @@ fn plain_values(cx: &mut Cx<'_>, e: &mut AppointmentEvent, doc: &Value) -> Resul
 
 /// `patient_phone`: every pointer of `json.fields.patient_phone` with a value, the first marked
 /// mobile; whether a phone the flow can text was found.
-fn patient_phone(cx: &mut Cx<'_>, e: &mut AppointmentEvent, doc: &Value) -> Result<bool> {
+fn patient_phone(
+    cx: &mut Cx<'_>,
+    e: &mut AppointmentEvent,
+    doc: &Value,
+) -> Result<crate::inbound::common::PhonePick> {
     let mut texts: Vec<(usize, String, String)> = Vec::new();
     if let Some(list) = cx.profile.json.field(Field::PatientPhone) {
         for (i, p) in list.paths().iter().enumerate() {

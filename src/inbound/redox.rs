@@ -117,7 +117,7 @@ pub fn map_redox_value(doc: &Value, profile: &CompiledProfile) -> Result<MapResu
         Some(pat) => map_patient(&mut cx, &mut e, doc, pat)?,
         None => {
             cx.prov(Field::PatientId, Provenance::none("no Patient"));
-            false
+            crate::inbound::common::PhonePick::NoneUsable
         }
     };
     map_provider(&mut cx, &mut e, doc)?;
@@ -268,7 +268,7 @@ fn map_patient(
     e: &mut AppointmentEvent,
     doc: &Value,
     pat: &Value,
-) -> Result<bool> {
+) -> Result<crate::inbound::common::PhonePick> {
     patient_id(cx, e, pat)?;
     for f in [Field::PatientFirstName, Field::PatientLastName] {
         let (p, rule) = src(f, 0);

@@ -297,7 +297,7 @@ fn map_values(
     msg: &Message<'_>,
     idx: &Idx<'_>,
     event_type: EventType,
-) -> (AppointmentEvent, bool) {
+) -> (AppointmentEvent, crate::inbound::common::PhonePick) {
     let mut e = AppointmentEvent {
         event_type: event_type.as_str().to_owned(),
         ..Default::default()
@@ -328,7 +328,7 @@ fn skip_reason(
     msg: &Message<'_>,
     idx: &Idx<'_>,
     e: &AppointmentEvent,
-    phone_ok: bool,
+    phone_ok: crate::inbound::common::PhonePick,
 ) -> Option<(&'static str, String, Option<String>)> {
     if idx.pid.is_none() {
         return Some((
@@ -359,14 +359,7 @@ fn skip_reason(
     if let Some((rule, reason)) = apply_filters(cx, msg, e) {
         return Some((skip_codes::FILTERED, reason, Some(rule)));
     }
-    if !phone_ok {
-        return Some((
-            skip_codes::NO_MOBILE_PHONE,
-            "no usable mobile number for the patient (see the phone warnings): the flow cannot text nobody".into(),
-            Some("patient_phone".into()),
-        ));
-    }
-    None
+    phone_ok.skip()
 }
 
 /// A skip after mapping: the values are kept as a draft, sanitized in repair mode so previews

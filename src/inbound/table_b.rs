@@ -100,11 +100,11 @@ fn event_type(cx: &mut Cx<'_>, e: &mut AppointmentEvent) -> Result<EventType> {
 }
 
 /// `patient_phone`, normalized to E.164 like a marked mobile number; whether it can be texted.
-fn patient_phone(cx: &mut Cx<'_>, e: &mut AppointmentEvent) -> bool {
+fn patient_phone(cx: &mut Cx<'_>, e: &mut AppointmentEvent) -> crate::inbound::common::PhonePick {
     let phone_raw = std::mem::take(&mut e.patient_phone);
     if phone_raw.is_empty() {
         cx.prov(Field::PatientPhone, Provenance::none("not given"));
-        return false;
+        return crate::inbound::common::PhonePick::NoneUsable;
     }
     let cands = [PhoneCand {
         text: &phone_raw,

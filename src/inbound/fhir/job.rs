@@ -297,7 +297,7 @@ struct Decided {
     needs: Vec<FetchItem>,
     /// A patient participant whose resource is in the input.
     patient_read: bool,
-    phone_ok: bool,
+    phone_ok: crate::inbound::common::PhonePick,
 }
 
 /// The decisions after mapping, in order: required values missing, references to fetch, no

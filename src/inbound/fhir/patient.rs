@@ -24,7 +24,7 @@ impl<'v> Shared<'_, 'v> {
         e: &mut AppointmentEvent,
         appt: &Appt<'_, 'v>,
         needs: &mut Vec<FetchItem>,
-    ) -> Result<(bool, bool)> {
+    ) -> Result<(bool, crate::inbound::common::PhonePick)> {
         let pats: Vec<&Participant<'_>> = appt
             .parts
             .iter()
@@ -46,7 +46,7 @@ impl<'v> Shared<'_, 'v> {
                 Field::PatientPhone,
                 Provenance::none("the Patient is not in the input"),
             );
-            return Ok((false, false));
+            return Ok((false, crate::inbound::common::PhonePick::NoneUsable));
         };
         let pp = Ptr::root(&pr.ptr);
         if let Some(id) = pr.id.filter(|_| !matches!(pr.origin, Origin::Contained(_))) {

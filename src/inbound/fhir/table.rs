@@ -178,7 +178,7 @@ pub const FHIR_MAP: [FieldMap; 14] = [
     FieldMap { field: Field::PatientId, sources: &[PATIENT_ID_LOGICAL, PATIENT_ID_IDENTIFIER, PATIENT_ID_CONTAINED], notes: "both kept in `ids` (`patientRef`, `patientIdentifier`); no patient participant → `SKIP_NO_PATIENT`; Patient not in the input → `NEEDS_FETCH`" },
     FieldMap { field: Field::PatientFirstName, sources: &[PATIENT_NAME, PATIENT_FIRST_USUAL, NAME_TEXT], notes: "`given[0]`" },
     FieldMap { field: Field::PatientLastName, sources: &[PATIENT_NAME, NAME_TEXT], notes: "`family`" },
-    FieldMap { field: Field::PatientPhone, sources: &[PATIENT_PHONE], notes: "`fax`/`email`/`pager`/`url`/`other`, `use=old` and expired `period`s dropped; E.164 with sender.defaultCountry; the SIU phone tiers and warnings; none → `SKIP_NO_MOBILE_PHONE`" },
+    FieldMap { field: Field::PatientPhone, sources: &[PATIENT_PHONE], notes: "`fax`/`email`/`pager`/`url`/`other`, `use=old` and expired `period`s dropped; E.164 with sender.defaultCountry, validated and typed by the numbering plan (docs/phone-numbers.md); the SIU phone tiers and warnings; none → `SKIP_NO_MOBILE_PHONE`, all invalid → `SKIP_INVALID_PHONE`" },
     FieldMap { field: Field::ProviderId, sources: &[PROVIDER_ID_IDENTIFIER, PROVIDER_ID_LOGICAL, PROVIDER_ID_CONTAINED, PROVIDER_ID_ROLE], notes: "identifier only with fhir.providerIdSystem; then profile.defaults.providerId" },
     FieldMap { field: Field::ProviderFirstName, sources: &[PROVIDER_NAME, NAME_TEXT, NAME_DISPLAY], notes: "then profile.defaults.providerFirstName" },
     FieldMap { field: Field::ProviderLastName, sources: &[PROVIDER_NAME, NAME_TEXT, NAME_DISPLAY], notes: "then profile.defaults.providerLastName" },

@@ -7,6 +7,7 @@ use super::Ctx;
 use crate::error::Position;
 use crate::event::{AppointmentEvent, Field, Provenance, Source};
 use crate::hl7::{Level, Message, Path};
+use crate::inbound::common::PhonePick;
 use crate::inbound::common::Tier;
 use crate::inbound::siu_map::{self, How};
 use crate::phone::{self, Note, PhoneNumber};
@@ -181,6 +182,7 @@ pub(super) fn consider(
     work_source: bool,
     structured_first: bool,
     country: &str,
+    invalid: &mut bool,
 ) {
     let f = Field::PatientPhone;
     if r.is_null() || r.is_empty() {
@@ -194,7 +196,10 @@ pub(super) fn consider(
         return;
     };
     match res {
-        Err(err) => cx.warn_at(err.code(), err.message(), f, pos(at.0, at.1, at.2)),
+        Err(err) => {
+            *invalid |= err.is_invalid_number();
+            cx.warn_at(err.code(), err.message(), f, pos(at.0, at.1, at.2))
+        }
         Ok((number, notes)) => {
             let marked = x.marker == Marker::Mobile;
             let tier = Tier::of(marked, x.marker == Marker::Work || work_source, number.kind);
@@ -215,11 +220,12 @@ pub(super) fn map_phone(
     msg: &Message<'_>,
     idx: &Idx<'_>,
     e: &mut AppointmentEvent,
-) -> bool {
+) -> PhonePick {
     let f = Field::PatientPhone;
     let structured_first = cx.band >= 1;
     let country: &str = cx.country;
     let mut cands: Vec<PhoneCand> = Vec::with_capacity(8);
+    let mut invalid = false;
     match cx.profile.field_override(f) {
         Some(list) => {
             for p in list.paths() {
@@ -243,6 +249,7 @@ pub(super) fn map_phone(
                                 false,
                                 structured_first,
                                 country,
+                                &mut invalid,
                             );
                         }
                     }
@@ -255,6 +262,7 @@ pub(super) fn map_phone(
                         false,
                         structured_first,
                         country,
+                        &mut invalid,
                     ),
                     _ => {
                         if let Some(v) = val(Some(el)) {
@@ -270,7 +278,10 @@ pub(super) fn map_phone(
                                         marked: false,
                                     });
                                 }
-                                Err(err) => cx.warn(err.code(), err.message(), f),
+                                Err(err) => {
+                                    invalid |= err.is_invalid_number();
+                                    cx.warn(err.code(), err.message(), f)
+                                }
                             }
                         }
                     }
@@ -295,6 +306,7 @@ pub(super) fn map_phone(
                             c.field == 14,
                             structured_first,
                             country,
+                            &mut invalid,
                         );
                     }
                 }
@@ -309,9 +321,11 @@ pub(super) fn map_phone(
             }
         }
         cx.prov(f, Provenance::none("no usable mobile number"));
-        return false;
+        return PhonePick::none(invalid, !cands.is_empty());
     };
-    let Some(c) = cands.get(ci) else { return false };
+    let Some(c) = cands.get(ci) else {
+        return PhonePick::NoneUsable;
+    };
     let rule = c.tier.rule(
         c.marked,
         "first number marked mobile (XTN-3 CP or a mobile use text)",
@@ -345,7 +359,7 @@ pub(super) fn map_phone(
     }
     e.patient_phone = number;
     cx.prov(f, Provenance::path(path, rule));
-    true
+    PhonePick::Chosen
 }
 
 pub(super) fn map_callback(
