@@ -352,6 +352,8 @@ pub fn pack(msg: &Message<'_>, mode: Offsets, out: &mut Packed) {
     out.head.clear();
     out.utf16.clear();
     out.pool.extend_from_slice(text.as_bytes());
+    // About one node per 6 bytes of HL7 text, 4–6 words each: one allocation for most messages.
+    out.words.reserve(text.len() + 64);
     if text.is_ascii() {
         out.pool_units = text.len() as u32;
     } else {
@@ -395,11 +397,17 @@ pub fn pack(msg: &Message<'_>, mode: Offsets, out: &mut Packed) {
             range[1],
             0,
         ]);
-        let mut count = 0u32;
-        for (n, f) in seg.fields().filter(|(_, f)| !f.is_empty()) {
-            w.field(n, &f);
-            count += 1;
-        }
+        let count = if seg.is_header() {
+            // MSH-1 / MSH-2 are special: the segment's own field iterator.
+            let mut count = 0u32;
+            for (n, f) in seg.fields().filter(|(_, f)| !f.is_empty()) {
+                w.field(n, &f);
+                count += 1;
+            }
+            count
+        } else {
+            w.fields(seg.range())
+        };
         if let Some(slot) = w.out.words.get_mut(at + 5) {
             *slot = count;
         }
@@ -513,6 +521,41 @@ impl Writer<'_, '_> {
         })
     }
 
+    /// The non-empty fields of an ordinary (non-header) segment, in one pass over its bytes that
+    /// finds the field separators and each field's class bits (what `Segment::fields` and a
+    /// `mask` per field would take two passes and a `memchr` call per field for). Field 1 starts
+    /// after the first field separator. Returns the number of fields written.
+    fn fields(&mut self, seg: std::ops::Range<usize>) -> u32 {
+        let text = self.text;
+        let bytes = text.as_bytes().get(seg.clone()).unwrap_or(&[]);
+        let field_sep = self.delimiters.field;
+        let Some(first) = bytes.iter().position(|&b| b == field_sep) else {
+            return 0;
+        };
+        let mut count = 0u32;
+        let mut n = 1usize;
+        let mut start = first + 1;
+        let mut mask = 0u8;
+        for (i, &b) in bytes.iter().enumerate().skip(first + 1) {
+            if b == field_sep {
+                if i > start {
+                    self.node(n, seg.start + start, seg.start + i, Level::Field, mask);
+                    count += 1;
+                }
+                n += 1;
+                start = i + 1;
+                mask = 0;
+            } else {
+                mask |= self.class.get(usize::from(b)).copied().unwrap_or(0);
+            }
+        }
+        if bytes.len() > start {
+            self.node(n, seg.start + start, seg.end, Level::Field, mask);
+            count += 1;
+        }
+        count
+    }
+
     /// A field (from the segment's field iterator).
     fn field(&mut self, n: usize, f: &Element<'_>) {
         let r = f.range();
@@ -534,8 +577,8 @@ impl Writer<'_, '_> {
     /// question (one pass over the bytes per level that is split).
     fn node(&mut self, n: usize, start: usize, end: usize, level: Level, mask: u8) {
         let range = self.range(start..end);
-        let raw = self.text.get(start..end).unwrap_or("");
-        let null = if raw == "\"\"" { TAG_NULL } else { 0 };
+        let raw = self.text.as_bytes().get(start..end).unwrap_or(&[]);
+        let null = if raw == b"\"\"" { TAG_NULL } else { 0 };
         // (kind, level of the children, separator) when the node shows children.
         let split = match level {
             Level::Field if mask & C_REP != 0 => {
@@ -590,11 +633,13 @@ impl Writer<'_, '_> {
                 }
             }
             _ => {
-                let v = if null != 0 {
+                let v = if null != 0 || start == end {
                     [0, 0]
                 } else if mask & C_ESC == 0 {
-                    self.str_ref(raw)
+                    // The value is the text as written: a slice of the pool.
+                    [self.units(start), self.units(end)]
                 } else {
+                    let raw = self.text.get(start..end).unwrap_or("");
                     let d = super::escape::decode(raw, &self.delimiters);
                     self.str_ref(&d)
                 };
