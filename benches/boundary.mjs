@@ -11,10 +11,9 @@
 // * per-call conversions: credentials and profile objects.
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fmt, load, measure, perfMessages, ROOT } from './common.mjs';
+import { fmt, load, measure, perfMessages, pkgDir, ROOT } from './common.mjs';
 
-const i = process.argv.indexOf('--pkg');
-const PKG = path.resolve(i > 0 ? process.argv[i + 1] : path.join(ROOT, 'pkg'));
+const PKG = pkgDir();
 const require = createRequire(import.meta.url);
 const api = require(PKG);
 
@@ -35,7 +34,9 @@ for (const [f, text] of perfMessages()) {
   const tag = `${f} (${buf.length.toLocaleString('en-US')} B)`;
   row('input: `detectInput(string)` (encodeInto into wasm memory)', tag, () => api.detectInput(text));
   row('input: `detectInput(Buffer)` (bulk copy)', tag, () => api.detectInput(buf));
-  row('reference: `TextEncoder.encodeInto` alone, JS → JS buffer', tag, () => new TextEncoder().encodeInto(text, new Uint8Array(buf.length)));
+  const enc = new TextEncoder();
+  const into = new Uint8Array(buf.length);
+  row('reference: `TextEncoder.encodeInto` alone into a reused JS buffer', tag, () => enc.encodeInto(text, into));
   const lean = JSON.stringify(mapper.execution(text));
   const full = JSON.stringify(mapper.studioRequest(text));
   const leanBytes = Buffer.from(lean);

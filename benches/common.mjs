@@ -29,6 +29,12 @@ export function measure(fn, perCall = 1) {
   return runs[2];
 }
 
+/** The package to measure: `--pkg DIR` (e.g. a copy of an earlier build, for before/after), default pkg/. */
+export function pkgDir() {
+  const i = process.argv.indexOf('--pkg');
+  return path.resolve(i > 0 && process.argv[i + 1] ? process.argv[i + 1] : path.join(ROOT, 'pkg'));
+}
+
 /** The two reference messages of reference/performance-anchors.md. @returns {[string, string][]} */
 export function perfMessages() {
   return ['siu_s12_small.hl7', 'siu_s12_large.hl7'].map((f) => [

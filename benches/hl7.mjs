@@ -3,7 +3,7 @@
 // @medplum/core 4.5.2's Hl7Message and a hand-written JS scan (benches/js-scan.mjs), in the same
 // Node process (rows compare as ratios).
 //
-//   node js/build.mjs && node benches/hl7.mjs [--json]
+//   node js/build.mjs && node benches/hl7.mjs [--json] [--pkg DIR]
 //
 // Rows, on the two reference messages (tests/fixtures/perf/siu_s12_{small,large}.hl7, the files
 // every figure in reference/performance-anchors.md is measured on), the 558 KB synthetic message
@@ -19,11 +19,11 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { EXPECTED, fmt, load, measure, perfMessages, ROOT } from './common.mjs';
+import { EXPECTED, fmt, load, measure, perfMessages, pkgDir, ROOT } from './common.mjs';
 import { jsScan } from './js-scan.mjs';
 
 const require = createRequire(import.meta.url);
-const ours = require(path.join(ROOT, 'pkg'));
+const ours = require(pkgDir());
 const { Hl7Message } = require('@medplum/core');
 
 const PATHS = ['MSH-7', 'MSH-9.2', 'PID-3.1', 'PID-5.1', 'PID-5.2', 'PID-13.1', 'SCH-1.1', 'SCH-11.4', 'SCH-12.1', 'SCH-12.2', 'SCH-12.3', 'SCH-25.1', 'AIL-3.1'];

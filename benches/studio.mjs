@@ -11,18 +11,18 @@
 //                           fields (no time zone, phone, sanitization or request building)
 //   js-scan                 benches/js-scan.mjs: 13 fields converted + JSON.stringify
 //
-//   node js/build.mjs && node benches/studio.mjs
+//   node js/build.mjs && node benches/studio.mjs [--pkg DIR]
 //
 // Same method as benches/hl7.mjs (benches/common.mjs). Native figures: cargo run --release
 // --example bench_map; instruction counts: docs/performance.md.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { EXPECTED, fmt, load, measure, perfMessages, ROOT } from './common.mjs';
+import { EXPECTED, fmt, load, measure, perfMessages, pkgDir, ROOT } from './common.mjs';
 import { jsScan } from './js-scan.mjs';
 
 const require = createRequire(import.meta.url);
-const ours = require(path.join(ROOT, 'pkg'));
+const ours = require(pkgDir());
 const { Hl7Message } = require('@medplum/core');
 
 /** The source fields the mapping reads for the perf messages (see docs/siu-mapping.md). */

@@ -17,7 +17,8 @@ fn main() {
     for _ in 0..n {
         let m = Message::parse(&bytes).expect("parse");
         if serde {
-            let json = ehr_studio_bridge::jsonw::to_ascii_string(&tree::build(&m, tree::Offsets::Utf16));
+            let json =
+                ehr_studio_bridge::jsonw::to_ascii_string(&tree::build(&m, tree::Offsets::Utf16));
             std::hint::black_box(json.ok());
         } else {
             tree::pack(&m, tree::Offsets::Utf16, &mut packed);

@@ -12,25 +12,12 @@ mod common;
 
 use ehr_studio_bridge::hl7::{tree, Message};
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const GOLDEN: &str = "tests/golden/hl7_tree/sha256.tsv";
 
 fn hl7_files() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).expect("fixtures dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "hl7") {
-                out.push(p);
-            }
-        }
-    }
-    let mut v = Vec::new();
-    walk(Path::new("tests/fixtures"), &mut v);
-    v.sort();
-    v
+    common::files_with_ext("tests/fixtures", "hl7")
 }
 
 fn hex(bytes: &[u8]) -> String {

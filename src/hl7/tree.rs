@@ -61,6 +61,20 @@ pub struct DelimiterInfo {
     pub truncation: Option<String>,
 }
 
+impl DelimiterInfo {
+    fn of(d: &super::Delimiters) -> DelimiterInfo {
+        let s = |c: Option<u8>| c.map(|c| char::from(c).to_string());
+        DelimiterInfo {
+            field: char::from(d.field).to_string(),
+            component: s(d.component),
+            repetition: s(d.repetition),
+            escape: s(d.escape),
+            subcomponent: s(d.subcomponent),
+            truncation: s(d.truncation),
+        }
+    }
+}
+
 /// One segment.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -117,19 +131,8 @@ impl OffsetMap {
             Offsets::Utf16 => {
                 let text = msg.text();
                 let utf16 = (!text.is_ascii()).then(|| {
-                    let mut v = vec![0u32; text.len() + 1];
-                    let mut u = 0u32;
-                    for (i, ch) in text.char_indices() {
-                        for k in 0..ch.len_utf8() {
-                            if let Some(slot) = v.get_mut(i + k) {
-                                *slot = u;
-                            }
-                        }
-                        u += ch.len_utf16() as u32;
-                    }
-                    if let Some(last) = v.last_mut() {
-                        *last = u;
-                    }
+                    let mut v = Vec::new();
+                    utf16_offsets(text, &mut v);
                     v
                 });
                 OffsetMap {
@@ -168,18 +171,10 @@ impl OffsetMap {
 pub fn build<'m>(msg: &'m Message<'m>, mode: Offsets) -> MessageTree<'m> {
     let map = OffsetMap::new(msg, mode);
     let d = msg.delimiters();
-    let s = |c: Option<u8>| c.map(|c| char::from(c).to_string());
     MessageTree {
         charset: msg.charset().name(),
         declared_charset: msg.declared_charset().map(str::to_owned),
-        delimiters: DelimiterInfo {
-            field: char::from(d.field).to_string(),
-            component: s(d.component),
-            repetition: s(d.repetition),
-            escape: s(d.escape),
-            subcomponent: s(d.subcomponent),
-            truncation: s(d.truncation),
-        },
+        delimiters: DelimiterInfo::of(d),
         version: msg.version().map(|v| v.into_owned()),
         message_type: msg.header_field(9).map(|f| f.raw().to_owned()),
         control_id: msg
@@ -412,18 +407,10 @@ pub fn pack(msg: &Message<'_>, mode: Offsets, out: &mut Packed) {
             *slot = count;
         }
     }
-    let s = |c: Option<u8>| c.map(|c| char::from(c).to_string());
     let head = Head {
         charset: msg.charset().name(),
         declared_charset: msg.declared_charset(),
-        delimiters: DelimiterInfo {
-            field: char::from(d.field).to_string(),
-            component: s(d.component),
-            repetition: s(d.repetition),
-            escape: s(d.escape),
-            subcomponent: s(d.subcomponent),
-            truncation: s(d.truncation),
-        },
+        delimiters: DelimiterInfo::of(&d),
         version: msg.version(),
         message_type: msg.header_field(9).map(|f| f.raw()),
         control_id: msg.header_field(10).and_then(|f| f.value()),

@@ -350,7 +350,7 @@ fn free_functions_reuse_compiled_profiles_and_never_a_stale_one() {
 }
 
 #[wasm_bindgen_test]
-fn credentials_fast_path_agrees_with_the_json_path() {
+fn credentials_any_key_order_and_coded_errors_for_other_shapes() {
     let m = super::map::Mapper::new(Some(profile())).unwrap();
     let auth = |c: &str| {
         let creds = js_sys::JSON::parse(c).unwrap();
