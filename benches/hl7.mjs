@@ -1,25 +1,29 @@
 // @ts-check
 // Benchmark (not a test): HL7 v2 parsing through the built npm package (pkg/, release build) versus
-// @medplum/core 4.5.2's Hl7Message, in the same Node process.
+// @medplum/core 4.5.2's Hl7Message and a hand-written JS scan (benches/js-scan.mjs), in the same
+// Node process (rows compare as ratios).
 //
-//   node js/build.mjs && node benches/hl7.mjs [--json]
+//   node js/build.mjs && node benches/hl7.mjs [--json] [--pkg DIR]
 //
-// Workloads, each on the two reference messages (tests/fixtures/perf/siu_s12_{small,large}.hl7,
-// the files every figure in reference/performance-anchors.md is measured on) and on every corpus
-// SIU message (mean per message):
-//   extract — parse + read the 13 fields of the perf study (PID-3.1, PID-5.1, …), values decoded.
-//             medplum does not decode escapes, so its values are raw (it does less work).
-//   tree    — our full preview tree (every element, decoded, with UTF-16 ranges) vs medplum's
-//             parse + toString of every field (its eager structure); JSON-ready on our side.
-// Method: warm-up ~0.5 s, then 5 timed runs of ~0.6 s each; the median µs/message is reported.
+// Rows, on the two reference messages (tests/fixtures/perf/siu_s12_{small,large}.hl7, the files
+// every figure in reference/performance-anchors.md is measured on), the 558 KB synthetic message
+// and every corpus SIU message (mean per message):
+//   parseHl7          our full preview tree (every element decoded, UTF-16 ranges, plain objects)
+//   medplum parse     Hl7Message.parse + read one field (PID-5.1)
+//   medplum all       parse + toString of every field (its eager structure)
+//   queryHl7 13       parse + the 13 fields of the perf study, values decoded
+//   medplum 13        parse + the same 13 components (raw: medplum does not decode escapes)
+//   js-scan           the hand-written scan: the 13 fields converted + JSON.stringify (perf
+//                     messages only: it knows their shape)
+// Method: benches/common.mjs (warm-up, 5 timed runs, median µs per message).
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { EXPECTED, fmt, load, measure, perfMessages, pkgDir, ROOT } from './common.mjs';
+import { jsScan } from './js-scan.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const ours = require(path.join(ROOT, 'pkg'));
+const ours = require(pkgDir());
 const { Hl7Message } = require('@medplum/core');
 
 const PATHS = ['MSH-7', 'MSH-9.2', 'PID-3.1', 'PID-5.1', 'PID-5.2', 'PID-13.1', 'SCH-1.1', 'SCH-11.4', 'SCH-12.1', 'SCH-12.2', 'SCH-12.3', 'SCH-25.1', 'AIL-3.1'];
@@ -30,30 +34,6 @@ const MP = PATHS.map((p) => {
   return /** @type {[string, number, number]} */ ([m[1], Number(m[2]), Number(m[3] ?? 1)]);
 });
 
-/** @param {() => void} fn @param {number} perCall messages per call */
-function measure(fn, perCall = 1) {
-  const until = (/** @type {number} */ ms) => {
-    let n = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < ms) {
-      fn();
-      n++;
-    }
-    return n;
-  };
-  const warm = until(500);
-  const iters = Math.max(5, Math.round(warm * (600 / 500)));
-  const runs = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < iters; i++) fn();
-    runs.push(Number(process.hrtime.bigint() - t0) / 1e3 / iters / perCall);
-  }
-  runs.sort((a, b) => a - b);
-  return runs[2];
-}
-
-const perf = (/** @type {string} */ f) => fs.readFileSync(path.join(ROOT, 'tests/fixtures/perf', f), 'utf8');
 const corpusDir = path.join(ROOT, 'tests/fixtures/corpus');
 const siu = fs
   .readdirSync(corpusDir)
@@ -61,48 +41,48 @@ const siu = fs
   .map((f) => fs.readFileSync(path.join(corpusDir, f), 'utf8'))
   // MSH-9 starts with SIU (read by splitting the first segment on its field separator).
   .filter((t) => t.startsWith('MSH') && (t.split(/[\r\n]/, 1)[0].split(t[3])[8] ?? '').startsWith('SIU'));
-
 const veryLong = fs.readFileSync(path.join(corpusDir, 'synthetic', 'syn_siu_s12_very_long.hl7'), 'utf8');
+
+/** @type {[string, string[], boolean][]} label, messages, is a perf message */
 const inputs = [
-  ['siu_s12_small.hl7 (1,958 B)', [perf('siu_s12_small.hl7')]],
-  ['siu_s12_large.hl7 (19,930 B)', [perf('siu_s12_large.hl7')]],
-  [`syn_siu_s12_very_long.hl7 (${veryLong.length.toLocaleString('en-US')} B)`, [veryLong]],
-  [`corpus SIU messages (${siu.length}, mean)`, siu],
+  ...perfMessages().map(([f, t]) => /** @type {[string, string[], boolean]} */ ([`${f} (${t.length.toLocaleString('en-US')} B)`, [t], true])),
+  [`syn_siu_s12_very_long.hl7 (${veryLong.length.toLocaleString('en-US')} B)`, [veryLong], false],
+  [`corpus SIU messages (${siu.length}, mean)`, siu, false],
 ];
 
+for (const [, [t], perf] of inputs) if (perf && jsScan(t) !== EXPECTED) throw new Error('js-scan does not give expected.json');
+
 const rows = [];
-for (const [label, msgs] of /** @type {[string, string[]][]} */ (inputs)) {
-  const oursExtract = measure(() => {
-    for (const m of msgs) ours.queryHl7(m, PATHS);
+for (const [label, msgs, perf] of inputs) {
+  const each = (/** @type {(m: string) => void} */ f) => measure(() => {
+    for (const m of msgs) f(m);
   }, msgs.length);
-  const mpExtract = measure(() => {
-    for (const m of msgs) {
+  rows.push({
+    label,
+    parseHl7: each((m) => ours.parseHl7(m)),
+    medplumParse: each((m) => Hl7Message.parse(m).getSegment('PID')?.getComponent(5, 1)),
+    medplumAll: each((m) => {
+      for (const s of Hl7Message.parse(m).segments) for (const f of s.fields) f.toString();
+    }),
+    query13: each((m) => ours.queryHl7(m, PATHS)),
+    medplum13: each((m) => {
       const h = Hl7Message.parse(m);
       for (const [s, f, c] of MP) h.getSegment(s)?.getComponent(f, c);
-    }
-  }, msgs.length);
-  const oursTree = measure(() => {
-    for (const m of msgs) ours.parseHl7(m);
-  }, msgs.length);
-  const mpTree = measure(() => {
-    for (const m of msgs) {
-      const h = Hl7Message.parse(m);
-      for (const s of h.segments) for (const f of s.fields) f.toString();
-    }
-  }, msgs.length);
-  rows.push({ label, oursExtract, mpExtract, oursTree, mpTree });
+    }),
+    jsScan: perf ? each((m) => jsScan(m)) : null,
+  });
 }
 
-const fmt = (/** @type {number} */ v) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 if (process.argv.includes('--json')) {
-  console.log(JSON.stringify({ node: process.version, rows }, null, 2));
+  console.log(JSON.stringify({ node: process.version, load: await load(), rows }, null, 2));
 } else {
-  console.log(`Node ${process.version}, ehr-studio-bridge ${ours.version()}, @medplum/core 4.5.2 — µs per message (median of 5)`);
-  console.log('| input | extract 13 fields: ours | medplum | ratio | full tree: ours | medplum | ratio |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const r of rows) {
+  const r = (/** @type {number} */ a, /** @type {number} */ b) => `${(a / b).toFixed(1)}×`;
+  console.log(`Node ${process.version}, ehr-studio-bridge ${ours.version()}, @medplum/core 4.5.2 — µs per message (median of 5); load average ${await load()}`);
+  console.log('| input | `parseHl7` (full tree) | medplum parse + read one field | ratio | medplum parse + every field | `queryHl7` 13 fields | medplum 13 fields | ratio | js-scan 13 fields + JSON |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const x of rows) {
     console.log(
-      `| ${r.label} | ${fmt(r.oursExtract)} | ${fmt(r.mpExtract)} | ${(r.mpExtract / r.oursExtract).toFixed(1)}× | ${fmt(r.oursTree)} | ${fmt(r.mpTree)} | ${(r.mpTree / r.oursTree).toFixed(1)}× |`,
+      `| ${x.label} | **${fmt(x.parseHl7)}** | ${fmt(x.medplumParse)} | ${r(x.medplumParse, x.parseHl7)} | ${fmt(x.medplumAll)} | ${fmt(x.query13)} | ${fmt(x.medplum13)} | ${r(x.medplum13, x.query13)} | ${x.jsScan === null ? '—' : fmt(x.jsScan)} |`,
     );
   }
 }

@@ -1,21 +1,28 @@
 // @ts-check
-// Benchmark (not a test): SIU → full Studio Executions request through the built npm package
-// (Mapper.studioRequest: parse, map the 14 values with provenance and warnings, sanitize, build URL,
-// form body and curl, return a plain object; Mapper.execution: the same work, returning only what a
-// host needs to send) versus @medplum/core 4.5.2 parse + read of the same
-// source fields (no time zone, phone, sanitization or request building), in the same Node process.
+// Benchmark (not a test): EHR event → Studio Executions request through the built npm package,
+// the issue-12 table side by side in one Node process (rows compare as ratios):
 //
-//   node js/build.mjs && node benches/studio.mjs
+//   Mapper.execution        the lean send path: map + request, only what a host sends
+//   Mapper.studioRequest    values with provenance and warnings, request, curl (string and Buffer in)
+//   mapHl7(text, profileObject) + buildStudioExecution   the free functions (the profile object is
+//                           stringified per call; its compiled form is cached on its text)
+//   parseHl7                the preview tree
+//   medplum 4.5.2           Hl7Message.parse + read one field; parse + read the mapping's 17 source
+//                           fields (no time zone, phone, sanitization or request building)
+//   js-scan                 benches/js-scan.mjs: 13 fields converted + JSON.stringify
 //
-// Same method as benches/hl7.mjs (warm-up, 5 timed runs, median µs/message).
+//   node js/build.mjs && node benches/studio.mjs [--pkg DIR]
+//
+// Same method as benches/hl7.mjs (benches/common.mjs). Native figures: cargo run --release
+// --example bench_map; instruction counts: docs/performance.md.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { EXPECTED, fmt, load, measure, perfMessages, pkgDir, ROOT } from './common.mjs';
+import { jsScan } from './js-scan.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const ours = require(path.join(ROOT, 'pkg'));
+const ours = require(pkgDir());
 const { Hl7Message } = require('@medplum/core');
 
 /** The source fields the mapping reads for the perf messages (see docs/siu-mapping.md). */
@@ -25,52 +32,46 @@ const FIELDS = /** @type {[string, number, number][]} */ ([
   ['SCH', 17, 1], ['AIL', 3, 1], ['AIL', 3, 9],
 ]);
 
-/** @param {() => void} fn */
-function measure(fn) {
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < 500) {
-    fn();
-    n++;
-  }
-  const iters = Math.max(5, Math.round(n * 1.2));
-  const runs = [];
-  for (let r = 0; r < 5; r++) {
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < iters; i++) fn();
-    runs.push(Number(process.hrtime.bigint() - t) / 1e3 / iters);
-  }
-  runs.sort((a, b) => a - b);
-  return runs[2];
-}
-
-const mapper = new ours.Mapper({
+const profile = {
   sender: { timeZone: 'America/New_York', defaultCountry: 'US' },
   studio: { flowSid: 'FW0123456789abcdef0123456789abcdef', from: '+15017122661' },
-});
-const rows = [];
-for (const f of ['siu_s12_small.hl7', 'siu_s12_large.hl7']) {
-  const text = fs.readFileSync(path.join(ROOT, 'tests/fixtures/perf', f), 'utf8');
+};
+const mapper = new ours.Mapper(profile);
+/** @type {Record<string, Record<string, number>>} */
+const cells = {};
+const cols = [];
+for (const [f, text] of perfMessages()) {
   const bytes = Buffer.from(text);
-  if (!mapper.studioRequest(text).request) throw new Error(`${f} did not map to a request`);
-  const str = measure(() => mapper.studioRequest(text));
-  const buf = measure(() => mapper.studioRequest(bytes));
-  const lean = measure(() => mapper.execution(text));
-  const mp = measure(() => {
+  if (!mapper.execution(text).request || !mapper.studioRequest(text).request) throw new Error(`${f} did not map to a request`);
+  if (jsScan(text) !== EXPECTED) throw new Error('js-scan does not give expected.json');
+  const col = `${f} (${bytes.length.toLocaleString('en-US')} B)`;
+  cols.push(col);
+  const put = (/** @type {string} */ row, /** @type {number} */ v) => {
+    cells[row] ??= {};
+    cells[row][col] = v;
+  };
+  put('`Mapper.execution` (lean send path)', measure(() => mapper.execution(text)));
+  put('`Mapper.execution`, Buffer in', measure(() => mapper.execution(bytes)));
+  put('`Mapper.studioRequest`', measure(() => mapper.studioRequest(text)));
+  put('`Mapper.studioRequest`, Buffer in', measure(() => mapper.studioRequest(bytes)));
+  put('`mapHl7(text, profileObject)` + `buildStudioExecution`', measure(() => {
+    const r = ours.mapHl7(text, profile);
+    ours.buildStudioExecution(r.event, profile.studio);
+  }));
+  put('`parseHl7` (the preview tree)', measure(() => ours.parseHl7(text)));
+  put('@medplum/core 4.5.2 parse + read one field', measure(() => Hl7Message.parse(text).getSegment('PID')?.getComponent(5, 1)));
+  put('@medplum/core 4.5.2 parse + read the 17 source fields', measure(() => {
     const m = Hl7Message.parse(text);
     for (const [s, fld, c] of FIELDS) m.getSegment(s)?.getComponent(fld, c);
-  });
-  rows.push({ f, bytes: bytes.length, str, buf, lean, mp });
+  }));
+  put('hand-written JS scan (13 fields + JSON)', measure(() => jsScan(text)));
 }
 mapper.free();
 
-const fmt = (/** @type {number} */ v) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
-console.log(`Node ${process.version}, ehr-studio-bridge ${ours.version()}, @medplum/core 4.5.2 — µs per message (median of 5)`);
-console.log('| message | ours: `studioRequest` (string in) | (Buffer in) | ours: `execution` (lean) | medplum: parse + read the same fields | ratio (medplum / lean) |');
-console.log('|---|---|---|---|---|---|');
-for (const r of rows) {
-  console.log(`| ${r.f} (${r.bytes.toLocaleString('en-US')} B) | ${fmt(r.str)} | ${fmt(r.buf)} | ${fmt(r.lean)} | ${fmt(r.mp)} | ${(r.mp / r.lean).toFixed(1)}× |`);
-}
+console.log(`Node ${process.version}, ehr-studio-bridge ${ours.version()}, @medplum/core 4.5.2 — µs per message (median of 5); load average ${await load()}`);
+console.log(`| path | ${cols.join(' | ')} |`);
+console.log(`|---|${cols.map(() => '---').join('|')}|`);
+for (const [row, v] of Object.entries(cells)) console.log(`| ${row} | ${cols.map((c) => fmt(v[c])).join(' | ')} |`);
 
 // ---- FHIR and Redox inputs → Studio request (no peer to compare with) ----------------------------
 const jsonMapper = new ours.Mapper({

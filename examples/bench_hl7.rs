@@ -36,8 +36,18 @@ fn main() {
                 std::hint::black_box(m.get(p).map(|e| e.decoded()));
             }
         });
+        let mut packed = tree::Packed::default();
         time(
-            &format!("{file}: tree + JSON"),
+            &format!("{file}: packed tree (parseHl7)"),
+            if bytes.len() > 100_000 { 50 } else { 2_000 },
+            || {
+                let m = Message::parse(&bytes).expect("parse");
+                tree::pack(&m, tree::Offsets::Utf16, &mut packed);
+                std::hint::black_box(packed.words.len());
+            },
+        );
+        time(
+            &format!("{file}: tree + JSON (before: serde)"),
             if bytes.len() > 100_000 { 50 } else { 2_000 },
             || {
                 let m = Message::parse(&bytes).expect("parse");

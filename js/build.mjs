@@ -2,7 +2,8 @@
 // Build the npm package into pkg/:
 //
 //   cargo build (wasm32, release) → wasm-bindgen --target nodejs and --target web (pinned CLI)
-//   → wasm-opt -Oz (npm binaryen) → pkg/ assembled from pkg-template/.
+//   → wasm-opt -Oz (npm binaryen) → pkg/ assembled from pkg-template/; both glues get parseHl7's
+//   JS decoder (js/glue/hl7-tree.js).
 //
 // Usage: node js/build.mjs [--dev] [--out DIR]
 //   --dev   debug cargo build, no wasm-opt (fast; for iterating on the boundary)
@@ -205,6 +206,28 @@ function slimGlue(cjs) {
     .replace(NODE_LOADER, SLIM_LOADER);
 }
 
+/** parseHl7's JS half (js/glue/hl7-tree.js), appended to both glues. */
+const HL7_TREE_JS = fs.readFileSync(path.join(ROOT, 'js', 'glue', 'hl7-tree.js'), 'utf8');
+
+/**
+ * Replace the generated `parseHl7` wrapper (which returns the address of the packed tree) by the
+ * decoder of js/glue/hl7-tree.js: the generated one becomes `parseHl7Packed`, module-private.
+ * @param {string} glue @param {'nodejs' | 'web'} target
+ */
+function withTreeDecoder(glue, target) {
+  const generated = target === 'web' ? 'export function parseHl7(input, options) {' : 'function parseHl7(input, options) {';
+  const at = glue.indexOf(generated);
+  if (at < 0 || glue.indexOf(generated, at + 1) >= 0 || glue.includes('parseHl7Packed')) {
+    fail(`the ${target} glue's parseHl7 wrapper changed (wasm-bindgen upgrade?): update withTreeDecoder in js/build.mjs`);
+  }
+  if (target === 'nodejs' && !glue.includes('\nexports.parseHl7 = parseHl7;\n')) {
+    fail('the nodejs glue no longer exports parseHl7 as `exports.parseHl7 = parseHl7;`');
+  }
+  const decoder = target === 'web' ? HL7_TREE_JS.replace('\nfunction parseHl7(', '\nexport function parseHl7(') : HL7_TREE_JS;
+  if (target === 'web' && decoder === HL7_TREE_JS) fail('js/glue/hl7-tree.js has no `function parseHl7(`');
+  return `${glue.replace(generated, 'function parseHl7Packed(input, options) {')}\n${decoder}`;
+}
+
 /** Every file path mentioned in an `exports` map (recursively), e.g. "./dist/x.cjs". @param {unknown} e @returns {string[]} */
 export function exportTargets(e) {
   if (typeof e === 'string') return [e];
@@ -262,8 +285,11 @@ function main() {
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(dist, { recursive: true });
 
-  // web (ESM) glue and types, as generated
-  fs.copyFileSync(path.join(work, 'web', `${NAME}.js`), path.join(dist, `${NAME}.js`));
+  // web (ESM) glue and types, as generated (parseHl7 completed by its JS decoder)
+  fs.writeFileSync(
+    path.join(dist, `${NAME}.js`),
+    withTreeDecoder(fs.readFileSync(path.join(work, 'web', `${NAME}.js`), 'utf8'), 'web'),
+  );
   // Exported classes (Mapper) declare `[Symbol.dispose]()` for `using`; reference the lib that
   // declares it so consumers compile with their default `lib` (TypeScript >= 5.2).
   const withDisposable = (/** @type {string} */ dts) =>
@@ -274,9 +300,12 @@ function main() {
   );
   // nodejs (CJS) glue as .cjs (the package is "type": "module") and its types as .d.cts. The glue
   // starts with a Deno `@ts-self-types` hint naming the .d.ts; point it at the CJS types instead.
-  const cjs = fs
-    .readFileSync(path.join(work, 'nodejs', `${NAME}.js`), 'utf8')
-    .replace(`/* @ts-self-types="./${NAME}.d.ts" */`, `/* @ts-self-types="./${NAME}.d.cts" */`);
+  const cjs = withTreeDecoder(
+    fs
+      .readFileSync(path.join(work, 'nodejs', `${NAME}.js`), 'utf8')
+      .replace(`/* @ts-self-types="./${NAME}.d.ts" */`, `/* @ts-self-types="./${NAME}.d.cts" */`),
+    'nodejs',
+  );
   if (!cjs.includes(`\`\${__dirname}/${NAME}_bg.wasm\``)) {
     fail(`nodejs glue no longer loads \${__dirname}/${NAME}_bg.wasm; check the layout`);
   }

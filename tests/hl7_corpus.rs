@@ -4,23 +4,13 @@
 
 #![cfg(not(target_arch = "wasm32"))] // native only: reads fixtures from disk
 
+mod common;
+
 use ehr_studio_bridge::hl7::{ack, mllp, tree, Message};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn corpus_files() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).expect("corpus dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "hl7") {
-                out.push(p);
-            }
-        }
-    }
-    let mut v = Vec::new();
-    walk(Path::new("tests/fixtures/corpus"), &mut v);
-    v.sort();
+    let v = common::files_with_ext("tests/fixtures/corpus", "hl7");
     assert!(
         v.len() >= 68,
         "expected the whole corpus, found {}",

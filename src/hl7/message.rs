@@ -756,6 +756,11 @@ impl<'m> Element<'m> {
         self.level
     }
 
+    /// MSH-1 / MSH-2: taken as written, never split or unescaped.
+    pub(crate) fn is_literal(&self) -> bool {
+        self.literal
+    }
+
     /// Empty (not sent).
     pub fn is_empty(&self) -> bool {
         self.start == self.end

@@ -144,12 +144,19 @@ fn parse<'a>(bytes: &'a [u8], max_bytes: usize) -> Result<Message<'a>, JsValue> 
 /// const t = parseHl7("MSH|^~\\&|EHR|CLINIC|||20250305||SIU^S12|1|P|2.5.1\rPID|1||123^^^^MR||DOE^JANE\r");
 /// t.segments[1].fields[2].components[1].value; // "JANE"
 /// ```
+///
+/// (At the wasm level this returns the address of the packed tree — see [`pack_tree`]; the JS
+/// glue's `parseHl7`, inserted by `js/build.mjs` from `js/glue/hl7-tree.js`, decodes it into the
+/// plain objects the type describes.)
 #[wasm_bindgen(js_name = parseHl7, unchecked_return_type = "Hl7Tree")]
 pub fn parse_hl7(
     #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "ParseHl7Options")] options: Option<JsValue>,
-) -> Result<JsValue, JsValue> {
-    let opts: ParseOpts = json_in(&options.unwrap_or(JsValue::UNDEFINED), "options")?;
+) -> Result<u32, JsValue> {
+    let opts: ParseOpts = match options.filter(|o| !o.is_undefined() && !o.is_null()) {
+        None => ParseOpts::default(),
+        Some(o) => json_in(&o, "options")?,
+    };
     let mode = match opts.offsets.as_deref() {
         None | Some("utf16") => tree::Offsets::Utf16,
         Some("bytes") => tree::Offsets::Bytes,
@@ -162,7 +169,50 @@ pub fn parse_hl7(
     };
     let bytes = input_bytes(&input)?;
     let msg = parse(&bytes, opts.max_bytes.unwrap_or(0))?;
-    json_out(&tree::build(&msg, mode))
+    Ok(pack_tree(&msg, mode))
+}
+
+/// The packed tree of the last `parseHl7` call and the six-word header the JS decoder reads:
+/// `[words ptr, words len (u32s), pool ptr, pool len (bytes), head ptr, head len (bytes)]`.
+/// Reused between calls (the capacity of the largest message so far stays allocated).
+struct PackedOut {
+    packed: tree::Packed,
+    header: [u32; 6],
+}
+
+thread_local! {
+    static PACKED: std::cell::RefCell<PackedOut> = std::cell::RefCell::new(PackedOut {
+        packed: tree::Packed::default(),
+        header: [0; 6],
+    });
+}
+
+/// Pack the tree into the reused buffers and return the address of the header. The JS side reads
+/// the buffers straight from wasm memory before the next call into wasm (nothing can grow the
+/// memory in between).
+pub(crate) fn pack_tree(msg: &Message<'_>, mode: tree::Offsets) -> u32 {
+    PACKED.with(|cell| {
+        let mut guard = cell.borrow_mut();
+        let out = &mut *guard;
+        tree::pack(msg, mode, &mut out.packed);
+        let p = &out.packed;
+        // wasm32: addresses and lengths fit in u32.
+        out.header = [
+            p.words.as_ptr() as u32,
+            p.words.len() as u32,
+            p.pool.as_ptr() as u32,
+            p.pool.len() as u32,
+            p.head.as_ptr() as u32,
+            p.head.len() as u32,
+        ];
+        out.header.as_ptr() as u32
+    })
+}
+
+/// The packed tree of the last `parseHl7` call as the JSON value of the tree (tests).
+#[cfg(test)]
+pub(crate) fn last_tree_json() -> serde_json::Value {
+    PACKED.with(|cell| tree::unpack_to_json(&cell.borrow().packed))
 }
 
 /// Read values by path (`SEG[occ]-FIELD[rep].COMPONENT.SUBCOMPONENT`, e.g. `"PID-13[2].1"`,

@@ -2,7 +2,7 @@
 //! request (HL7 SRM or FHIR), read the EHR's answer, patch the Studio flow.
 
 use super::hl7::default_control_id;
-use super::map::profile_in;
+use super::map::profile_cached;
 use super::{input_bytes, json_in, json_out, to_js_error};
 use crate::hl7::datetime;
 use crate::reply::{self, Reply, SignatureAlgorithm, SignatureInput};
@@ -148,9 +148,10 @@ export interface FlowPatchResult {
 "#;
 
 fn reply_config(profile: Option<JsValue>) -> Result<crate::reply::ReplyConfig, JsValue> {
-    Ok(profile_in(&profile.unwrap_or(JsValue::UNDEFINED))?
-        .into_profile()
-        .reply)
+    Ok(profile_cached(&profile.unwrap_or(JsValue::UNDEFINED))?
+        .profile()
+        .reply
+        .clone())
 }
 
 fn reply_in(v: &JsValue) -> Result<Reply, JsValue> {

@@ -222,12 +222,18 @@ fn profile() -> JsValue {
 
 #[wasm_bindgen_test]
 fn hl7_exports_accept_strings_and_bytes_alike() {
-    let s = super::hl7::parse_hl7(JsValue::from_str(SIU), None).unwrap();
-    let b = super::hl7::parse_hl7(u8array(SIU.as_bytes()).into(), None).unwrap();
-    assert_eq!(
-        js_sys::JSON::stringify(&s).unwrap(),
-        js_sys::JSON::stringify(&b).unwrap()
-    );
+    // parseHl7 returns the packed tree (decoded by the JS glue): compare its decoded form.
+    super::hl7::parse_hl7(JsValue::from_str(SIU), None).unwrap();
+    let s = super::hl7::last_tree_json();
+    super::hl7::parse_hl7(u8array(SIU.as_bytes()).into(), None).unwrap();
+    let b = super::hl7::last_tree_json();
+    assert_eq!(s, b);
+    let m = crate::hl7::Message::parse(SIU.as_bytes()).unwrap();
+    let want = serde_json::to_value(crate::hl7::tree::build(
+        &m,
+        crate::hl7::tree::Offsets::Utf16,
+    ));
+    assert_eq!(s, want.unwrap());
     let v = super::hl7::query_hl7(JsValue::from_str(SIU), JsValue::from_str("PID-5.2")).unwrap();
     assert_eq!(get(&v, "value"), "ZOË");
     let err = super::hl7::query_hl7(JsValue::from_str(SIU), JsValue::from_str("PID-")).unwrap_err();
@@ -299,4 +305,72 @@ fn json_inputs_map_as_strings_objects_and_bytes() {
     );
     let bad = super::map::map(JsValue::from_str("{"), None, None).unwrap_err();
     assert_eq!(get(&bad, "code"), "JSON_INVALID");
+}
+
+#[wasm_bindgen_test]
+fn free_functions_reuse_compiled_profiles_and_never_a_stale_one() {
+    let tz = |p: &JsValue| {
+        let r = super::map::map_hl7(JsValue::from_str(SIU), Some(p.clone())).unwrap();
+        get(&get(&r, "event"), "appointment_timezone")
+            .as_string()
+            .unwrap()
+    };
+    let p = js_sys::JSON::parse(
+        r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"},"hl7":{"events":{"S12":"BOOKED"}}}"#,
+    )
+    .unwrap();
+    let before = super::map::profile_cache_len();
+    assert_eq!(tz(&p), "-0400");
+    let after_first = super::map::profile_cache_len();
+    assert!(
+        after_first == before + 1 || after_first == 8,
+        "{before} → {after_first}"
+    );
+    // The same object again (and the same text as a string): a hit, no new entry.
+    assert_eq!(tz(&p), "-0400");
+    let text = js_sys::JSON::stringify(&p).unwrap();
+    assert_eq!(tz(&text.into()), "-0400");
+    assert_eq!(super::map::profile_cache_len(), after_first);
+    // Mutated in place: a different text, so a different compiled profile.
+    Reflect::set(
+        &get(&p, "sender"),
+        &JsValue::from_str("timeZone"),
+        &JsValue::from_str("America/Los_Angeles"),
+    )
+    .unwrap();
+    assert_eq!(tz(&p), "-0700");
+    // An invalid profile is an error every time, and is not kept.
+    let bad = js_sys::JSON::parse(r#"{"sender":{"timeZone":"Mars/Olympus"}}"#).unwrap();
+    let len = super::map::profile_cache_len();
+    for _ in 0..2 {
+        let err = super::map::map_hl7(JsValue::from_str(SIU), Some(bad.clone())).unwrap_err();
+        assert_eq!(get(&err, "code"), "PROFILE_BAD_TIMEZONE");
+    }
+    assert_eq!(super::map::profile_cache_len(), len);
+}
+
+#[wasm_bindgen_test]
+fn credentials_any_key_order_and_coded_errors_for_other_shapes() {
+    let m = super::map::Mapper::new(Some(profile())).unwrap();
+    let auth = |c: &str| {
+        let creds = js_sys::JSON::parse(c).unwrap();
+        let r = m.execution(JsValue::from_str(SIU), Some(creds), None);
+        r.map(|v| get(&get(&get(&v, "request"), "headers"), "Authorization"))
+    };
+    let want = auth(r#"{"username":"SK0123456789abcdef0123456789abcdef","password":"p\u00e9\"x"}"#)
+        .unwrap();
+    assert_eq!(
+        auth(r#"{"password":"p\u00e9\"x","username":"SK0123456789abcdef0123456789abcdef"}"#)
+            .unwrap(),
+        want
+    );
+    // Extra keys, wrong types and missing keys are still rejected by the JSON path.
+    for bad in [
+        r#"{"username":"SK0123456789abcdef0123456789abcdef","password":"x","extra":1}"#,
+        r#"{"username":"SK0123456789abcdef0123456789abcdef","password":7}"#,
+        r#"{"username":"SK0123456789abcdef0123456789abcdef"}"#,
+    ] {
+        let err = auth(bad).unwrap_err();
+        assert_eq!(get(&err, "code"), "BAD_ARGUMENT", "{bad}");
+    }
 }

@@ -61,3 +61,21 @@ pub fn check_goldens(dir: &str, test: &str, cases: Vec<(String, serde_json::Valu
         failures.join("\n")
     );
 }
+
+/// Every file under `dir` (recursively) whose extension is `ext`, sorted.
+pub fn files_with_ext(dir: &str, ext: &str) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("fixtures dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                walk(&p, ext, out);
+            } else if p.extension().is_some_and(|x| x == ext) {
+                out.push(p);
+            }
+        }
+    }
+    let mut v = Vec::new();
+    walk(std::path::Path::new(dir), ext, &mut v);
+    v.sort();
+    v
+}
