@@ -198,7 +198,7 @@ test('every bundled sample format maps in the page exactly as the package maps i
     'siu-s14': [/^MODIFIED/, 'HL7 v2'],
     'siu-s15': [/^CANCELED/, 'HL7 v2'],
     'siu-s26': [/^NOSHOWED/, 'HL7 v2'],
-    'siu-s12-fhirconv': [/^NOT SENT SKIP_NO_MOBILE_PHONE/, 'HL7 v2'],
+    'siu-s12-fhirconv': [/^NOT SENT SKIP_INVALID_PHONE/, 'HL7 v2'],
     'fhir-searchset': [/^BOOKED/, 'FHIR · Bundle · searchset'],
     'fhir-contained': [/^BOOKED/, 'FHIR · Appointment'],
     'fhir-backport': [/^BOOKED/, 'FHIR · Bundle · history'],
