@@ -694,6 +694,11 @@ pub struct ExtraIds {
     /// keeps the old id's stored state, which the host may want to retire.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_appointment_id: Option<String>,
+    /// The IANA zone `appointment_datetime` and `appointment_timezone` were computed in (the
+    /// Location's time-zone extension, `json.timeZone`, `fhir.timeZone` or `sender.timeZone`);
+    /// absent when only an offset was known. Reminder planning reads outreach windows in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 /// What the host must read before an input can be mapped (`MapResult.needsFetch`, with the skip

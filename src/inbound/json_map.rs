@@ -390,6 +390,7 @@ pub fn map_table_b(doc: &Value, profile: &Profile) -> Result<MapResult> {
                     {
                         e.appointment_datetime = time::format_local(r.local);
                         e.appointment_timezone = time::format_offset(r.offset_minutes);
+                        cx.r.ids.time_zone = Some(z.name().to_owned());
                         cx.warn("TABLEB_TIMEZONE_COMPUTED", "appointment_timezone was missing; computed from profile.sender.timeZone at the appointment time", Field::AppointmentTimezone);
                         cx.prov(
                             Field::AppointmentTimezone,
