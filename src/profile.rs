@@ -63,6 +63,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+pub mod reminders;
+
 /// A validated mapping profile. Build it with [`Profile::from_json`] or [`Profile::preset`];
 /// `Profile::default()` is the generic profile.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -105,6 +107,9 @@ pub struct Profile {
     /// Generic JSON mapping: JSON pointers per Table B key. See [`JsonRules`].
     #[serde(default, skip_serializing_if = "JsonRules::is_default")]
     pub json: JsonRules,
+    /// The REMIND schedule (offsets, outreach window, late rule). See [`reminders::Reminders`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<reminders::Reminders>,
 }
 
 /// `sender` section.
@@ -770,6 +775,7 @@ const ROOT: &[(&str, Ty)] = &[
     ("fhir", Ty::Obj(FHIR)),
     ("redox", Ty::Obj(REDOX)),
     ("json", Ty::Obj(JSON)),
+    ("reminders", Ty::Obj(reminders::SCHEMA)),
 ];
 
 fn escape_pointer(key: &str) -> String {
@@ -1077,6 +1083,10 @@ impl Profile {
             }
         }
         self.validate_json_sections()?;
+        self.reminders
+            .as_ref()
+            .map(reminders::Reminders::schedule)
+            .transpose()?;
         if let Some(cb) = &self.defaults.provider_callback_phone {
             if !crate::studio::params::pam_phone_ok(cb) {
                 return Err(bad(
