@@ -11,6 +11,8 @@
 //!   provenance and warnings, driven by a [`profile::Profile`]; [`map_input`] detects the kind.
 //! * [`studio`] — PAM parameter rules, sanitization, and the Studio v2 Executions request.
 //! * [`phone`], [`time`] — E.164 normalization and DST-aware zones.
+//! * [`remind`] — REMIND planning: the reminders an event creates, updates or cancels, the late
+//!   rule, and the REMIND execution (the profile's `reminders` section).
 //! * [`reply`] — patient replies (Twilio → EHR): reply parsing, Twilio signature verification,
 //!   SRM^S03/S04, FHIR write requests, EHR responses, Studio flow patching.
 //!
@@ -28,6 +30,7 @@ pub mod inbound;
 pub mod jsonw;
 pub mod phone;
 pub mod profile;
+pub mod remind;
 pub mod reply;
 pub mod studio;
 mod text;
