@@ -73,6 +73,8 @@ export interface ExtraIds {
   eventId?: string;
   /** The appointment this one replaces (R5 `replaces`, a Redox visit number change). */
   previousAppointmentId?: string;
+  /** The IANA zone the start was computed in (reminder windows are read in it); absent when only an offset was known. */
+  timeZone?: string;
 }
 
 /** What an input is. */
@@ -187,7 +189,7 @@ pub(crate) fn profile_in(v: &JsValue) -> Result<Profile, JsValue> {
 /// ```
 #[wasm_bindgen]
 pub struct Mapper {
-    profile: Profile,
+    pub(super) profile: Profile,
 }
 
 #[wasm_bindgen]
@@ -334,7 +336,7 @@ fn no_studio_config() -> JsValue {
     ))
 }
 
-fn credentials_in(v: Option<JsValue>) -> Result<Option<Credentials>, JsValue> {
+pub(super) fn credentials_in(v: Option<JsValue>) -> Result<Option<Credentials>, JsValue> {
     match v.filter(|v| !v.is_undefined() && !v.is_null()) {
         Some(v) => Ok(Some(json_in(&v, "credentials")?)),
         None => Ok(None),
