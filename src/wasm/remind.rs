@@ -78,7 +78,7 @@ export interface ReminderPlan {
   warnings: Warning[];
 }
 
-/** A stored `create`/`update` entry, as `remindDue` and the REMIND builder read it. */
+/** A stored `create`/`update` entry, as `remindDue` and the REMIND builder read it (a `PlannedReminder` of those actions is one; stores may add keys). */
 export interface StoredReminder {
   id: string;
   dueAtMs: number;
@@ -186,7 +186,7 @@ pub fn plan_reminders(
 /// `REMIND_APPOINTMENT_STARTED`) — the "still useful if late" rule the plan stored with it.
 #[wasm_bindgen(js_name = remindDue, unchecked_return_type = "ReminderDue")]
 pub fn remind_due(
-    #[wasm_bindgen(unchecked_param_type = "StoredReminder")] reminder: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "StoredReminder | PlannedReminder")] reminder: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "number")] now_ms: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let r: StoredReminder = json_in(&reminder, "reminder")?;
@@ -198,7 +198,7 @@ pub fn remind_due(
 /// Studio request; `request.idempotencyKey` is the reminder id.
 #[wasm_bindgen(js_name = buildRemindExecution, unchecked_return_type = "RemindExecution")]
 pub fn build_remind_execution(
-    #[wasm_bindgen(unchecked_param_type = "StoredReminder")] reminder: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "StoredReminder | PlannedReminder")] reminder: JsValue,
     #[wasm_bindgen(unchecked_param_type = "StudioConfig")] studio: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "Credentials")] credentials: Option<JsValue>,
     #[wasm_bindgen(unchecked_optional_param_type = "number")] now_ms: Option<JsValue>,
@@ -227,7 +227,8 @@ impl Mapper {
     #[wasm_bindgen(js_name = remindExecution, unchecked_return_type = "RemindExecution")]
     pub fn remind_execution(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "StoredReminder")] reminder: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "StoredReminder | PlannedReminder")]
+        reminder: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "Credentials")] credentials: Option<JsValue>,
         #[wasm_bindgen(unchecked_optional_param_type = "number")] now_ms: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
