@@ -934,3 +934,38 @@ fn remind_execution_is_the_snapshot_with_event_type_remind() {
         "BAD_ARGUMENT"
     );
 }
+
+/// docs/reminders.md lists every code, and the TypeScript `ReminderCode` union every non-warning
+/// code (the union is in the wasm module's custom section, read here as text).
+#[test]
+fn codes_are_documented_and_typed() {
+    let doc = std::fs::read_to_string("docs/reminders.md").unwrap();
+    let ts = std::fs::read_to_string("src/wasm/remind.rs").unwrap();
+    let union = &ts[ts.find("export type ReminderCode").unwrap()..];
+    let union = &union[..union.find(';').unwrap()];
+    let warnings = [
+        codes::FIXED_OFFSET,
+        codes::ZONE_MISMATCH,
+        codes::DST_GAP,
+        codes::DST_OVERLAP,
+        codes::START_CHANGED,
+    ];
+    for c in codes::ALL {
+        assert!(
+            doc.contains(&format!("`{c}`")),
+            "{c} is not in docs/reminders.md"
+        );
+        assert_eq!(
+            union.contains(&format!("\"{c}\"")),
+            !warnings.contains(c),
+            "{c} in the ReminderCode union"
+        );
+        if !warnings.contains(c) {
+            assert_ne!(
+                codes::describe(c),
+                "see docs/reminders.md",
+                "{c} has no description"
+            );
+        }
+    }
+}
