@@ -95,6 +95,11 @@ fn stored(p: &ReminderPlan) -> Vec<Existing> {
         .collect()
 }
 
+/// `(action, code)` of every entry.
+fn acts(p: &ReminderPlan) -> Vec<(Action, Option<&'static str>)> {
+    p.reminders.iter().map(|r| (r.action, r.code)).collect()
+}
+
 fn codes_of(p: &ReminderPlan) -> Vec<&'static str> {
     p.warnings.iter().map(|w| w.code).collect()
 }
@@ -508,13 +513,7 @@ fn lifecycle_against_the_store() {
     // The 72 h reminder goes out; a later MODIFIED keeps it and updates the other.
     store[0].status = Status::Sent;
     let m = plan(&modified, &p, at("2024-06-18T12:00"), &store);
-    assert_eq!(
-        m.reminders
-            .iter()
-            .map(|x| (x.action, x.code))
-            .collect::<Vec<_>>(),
-        vec![(Action::Keep, None), (Action::Update, None)]
-    );
+    assert_eq!(acts(&m), vec![(Action::Keep, None), (Action::Update, None)]);
 
     // CONFIRMED: kept by default, cancelled with onConfirmed: cancel.
     let mut confirmed = booked.clone();
@@ -543,10 +542,7 @@ fn lifecycle_against_the_store() {
     let moved = event("RESCHEDULED", "2024-06-25T15:30:00", "-0400");
     let r = plan(&moved, &p, at("2024-06-18T12:00"), &store);
     assert_eq!(
-        r.reminders
-            .iter()
-            .map(|x| (x.action, x.code))
-            .collect::<Vec<_>>(),
+        acts(&r),
         vec![
             (Action::Create, None),
             (Action::Create, None),
@@ -599,10 +595,7 @@ fn lifecycle_against_the_store() {
     let x = plan(&mod_moved, &p, at("2024-06-19T12:00"), &store2);
     assert_eq!(codes_of(&x), vec![codes::START_CHANGED]);
     assert_eq!(
-        x.reminders
-            .iter()
-            .map(|y| (y.action, y.code))
-            .collect::<Vec<_>>(),
+        acts(&x),
         vec![
             (Action::Create, None),
             (Action::Create, None),
@@ -615,10 +608,7 @@ fn lifecycle_against_the_store() {
     let p24 = profile("America/New_York", json!({"offsets": ["24h"]}));
     let x = plan(&rebooked, &p24, at("2024-06-19T12:00"), &store2);
     assert_eq!(
-        x.reminders
-            .iter()
-            .map(|y| (y.action, y.code))
-            .collect::<Vec<_>>(),
+        acts(&x),
         vec![
             (Action::Update, None),
             (Action::Cancel, Some(codes::REPLANNED))
@@ -847,38 +837,30 @@ fn mapper_results_carry_the_zone_and_skips_plan_accordingly() {
 
     // A filtered event (e.g. consent withdrawn) cancels what is pending; other skips change nothing.
     let store = stored(&r);
-    let mut filtered = m.clone();
-    filtered.draft = filtered.event.take();
-    filtered.skip = Some(ehr_studio_bridge::event::Skip {
-        code: "SKIP_FILTERED",
-        reason: String::new(),
-        rule: None,
-    });
-    let x = plan_reminders(
-        &Subject::from_result(&filtered),
-        &sp,
-        at("2026-12-03T00:00"),
-        &store,
-    )
-    .unwrap();
+    let skipped = |code: &'static str| {
+        let mut s = m.clone();
+        s.draft = s.event.take();
+        s.skip = Some(ehr_studio_bridge::event::Skip {
+            code,
+            reason: String::new(),
+            rule: None,
+        });
+        plan_reminders(
+            &Subject::from_result(&s),
+            &sp,
+            at("2026-12-03T00:00"),
+            &store,
+        )
+        .unwrap()
+    };
+    let x = skipped("SKIP_FILTERED");
     assert_eq!(x.code, Some(codes::FILTERED));
     assert_eq!(x.appointment_key, r.appointment_key);
     assert!(x
         .reminders
         .iter()
         .all(|y| y.action == Action::Cancel && y.code == Some(codes::FILTERED)));
-    filtered.skip = Some(ehr_studio_bridge::event::Skip {
-        code: "SKIP_NO_RELEVANT_CHANGE",
-        reason: String::new(),
-        rule: None,
-    });
-    let x = plan_reminders(
-        &Subject::from_result(&filtered),
-        &sp,
-        at("2026-12-03T00:00"),
-        &store,
-    )
-    .unwrap();
+    let x = skipped("SKIP_NO_RELEVANT_CHANGE");
     assert!(x.unchanged && x.reminders.is_empty());
     assert_eq!(x.code, Some(codes::EVENT_SKIPPED));
 }

@@ -228,29 +228,30 @@ fn clock(s: &str, allow_24: bool) -> Option<u32> {
     }
 }
 
+/// `<n><unit>` parts in the order of `units`, each at most once (`1d2h`, `30m`): the value per
+/// unit; `None` when malformed or empty.
+fn parts<const N: usize>(s: &str, units: [u8; N]) -> Option<[Option<i64>; N]> {
+    let mut out = [None; N];
+    let mut next = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let (v, r) = number(rest)?;
+        let unit = *r.as_bytes().first()?;
+        let k = units.iter().skip(next).position(|u| *u == unit)? + next;
+        *out.get_mut(k)? = Some(v);
+        next = k + 1;
+        rest = r.get(1..)?;
+    }
+    out.iter().any(Option::is_some).then_some(out)
+}
+
 /// Parse `[<n>d][<n>h][<n>m][@HH:MM]` (see the module docs); `None` when malformed.
 pub fn parse_offset(spec: &str) -> Option<Offset> {
     let (body, at) = match spec.split_once('@') {
         Some((b, t)) => (b, Some(clock(t, false)?)),
         None => (spec, None),
     };
-    let (mut days, mut hours, mut minutes) = (None, None, None);
-    let mut rest = body;
-    while !rest.is_empty() {
-        let (v, r) = number(rest)?;
-        let (unit, r) = (r.as_bytes().first()?, r.get(1..)?);
-        let slot = match unit {
-            b'd' if hours.is_none() && minutes.is_none() => &mut days,
-            b'h' if minutes.is_none() => &mut hours,
-            b'm' => &mut minutes,
-            _ => return None,
-        };
-        if slot.is_some() {
-            return None;
-        }
-        *slot = Some(v);
-        rest = r;
-    }
+    let [days, hours, minutes] = parts(body, *b"dhm")?;
     // `@HH:MM` goes with a day count only.
     if at.is_some() && (days.is_none() || hours.is_some() || minutes.is_some()) {
         return None;
@@ -274,22 +275,7 @@ pub fn parse_offset(spec: &str) -> Option<Offset> {
 
 /// Parse a duration `[<n>h][<n>m]` (`0m` allowed) into ms.
 pub fn parse_duration(s: &str) -> Option<i64> {
-    let (mut hours, mut minutes) = (None, None);
-    let mut rest = s;
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let (v, r) = number(rest)?;
-        let (unit, r) = (r.as_bytes().first()?, r.get(1..)?);
-        let slot = match unit {
-            b'h' if hours.is_none() && minutes.is_none() => &mut hours,
-            b'm' if minutes.is_none() => &mut minutes,
-            _ => return None,
-        };
-        *slot = Some(v);
-        rest = r;
-    }
+    let [hours, minutes] = parts(s, *b"hm")?;
     Some((hours.unwrap_or(0) * 60 + minutes.unwrap_or(0)) * 60_000)
 }
 

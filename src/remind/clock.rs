@@ -307,47 +307,59 @@ mod tests {
         assert!(!w.contains(ny, utc(2024, 6, 17, 23, 1)));
     }
 
+    /// A window every day from `start` to `end` minutes after midnight.
+    fn daily(start: u32, end: u32) -> WindowRule {
+        WindowRule {
+            start_s: start * 60,
+            end_s: end * 60,
+            days: [true; 7],
+        }
+    }
+
     #[test]
     fn window_edges_in_a_gap() {
         // New York, 2024-03-10: the wall clock goes 01:59 EST → 03:00 EDT at 07:00Z.
         let ny = zone("America/New_York");
-        let w = WindowRule {
-            start_s: 3600,
-            end_s: 2 * 3600 + 1800,
-            days: [true; 7],
-        };
-        // The window 01:00–02:30 ends in the gap: the last minute in it is 01:59 EST.
-        assert_eq!(
-            w.earlier(ny, utc(2024, 3, 10, 8, 0)),
-            Some(utc(2024, 3, 10, 6, 59))
-        );
-        assert_eq!(
-            w.closes(ny, utc(2024, 3, 10, 6, 30)),
-            Some(utc(2024, 3, 10, 6, 59))
-        );
-        // 02:15–05:00 starts in the gap: it opens when the clocks jump (03:00 EDT).
-        let w = WindowRule {
-            start_s: 2 * 3600 + 900,
-            end_s: 5 * 3600,
-            days: [true; 7],
-        };
-        assert_eq!(
-            w.later(ny, utc(2024, 3, 10, 5, 0)),
-            Some(utc(2024, 3, 10, 7, 0))
-        );
-        // 02:10–02:40 lies inside the gap: no slot that day, the next day's opens at 02:10 EDT.
-        let w = WindowRule {
-            start_s: 2 * 3600 + 600,
-            end_s: 2 * 3600 + 2400,
-            days: [true; 7],
-        };
-        assert_eq!(
-            w.later(ny, utc(2024, 3, 10, 5, 0)),
-            Some(utc(2024, 3, 11, 6, 10))
-        );
-        assert_eq!(
-            w.earlier(ny, utc(2024, 3, 10, 12, 0)),
-            Some(utc(2024, 3, 9, 7, 40))
-        );
+        type Move = fn(&WindowRule, Tz, i64) -> Option<i64>;
+        let (earlier, later, closes): (Move, Move, Move) =
+            (WindowRule::earlier, WindowRule::later, WindowRule::closes);
+        for (w, f, at, want) in [
+            // 01:00–02:30 ends in the gap: the last minute in it is 01:59 EST.
+            (
+                daily(60, 150),
+                earlier,
+                utc(2024, 3, 10, 8, 0),
+                utc(2024, 3, 10, 6, 59),
+            ),
+            (
+                daily(60, 150),
+                closes,
+                utc(2024, 3, 10, 6, 30),
+                utc(2024, 3, 10, 6, 59),
+            ),
+            // 02:15–05:00 starts in the gap: it opens when the clocks jump (03:00 EDT).
+            (
+                daily(135, 300),
+                later,
+                utc(2024, 3, 10, 5, 0),
+                utc(2024, 3, 10, 7, 0),
+            ),
+            // 02:10–02:40 lies inside the gap: no slot that day; the next one opens at 02:10 EDT,
+            // the previous one closed at 02:40 EST.
+            (
+                daily(130, 160),
+                later,
+                utc(2024, 3, 10, 5, 0),
+                utc(2024, 3, 11, 6, 10),
+            ),
+            (
+                daily(130, 160),
+                earlier,
+                utc(2024, 3, 10, 12, 0),
+                utc(2024, 3, 9, 7, 40),
+            ),
+        ] {
+            assert_eq!(f(&w, ny, at), Some(want));
+        }
     }
 }
