@@ -812,28 +812,33 @@ fn mapper_results_carry_the_zone_and_skips_plan_accordingly() {
         ]
     );
     // Through JSON, as JavaScript and the CLI pass it.
-    let input = PlanInput::from_value(serde_json::to_value(&m).unwrap()).unwrap();
+    let input = PlanInput::from_json(&serde_json::to_string(&m).unwrap()).unwrap();
     assert_eq!(
         plan_reminders(&input.subject(), &sp, at("2026-12-02T17:15"), &[]).unwrap(),
         r
     );
     let table_b =
-        PlanInput::from_value(serde_json::to_value(m.event.as_ref().unwrap()).unwrap()).unwrap();
+        PlanInput::from_json(&serde_json::to_string(m.event.as_ref().unwrap()).unwrap()).unwrap();
     assert_eq!(
         plan_reminders(&table_b.subject(), &sp, at("2026-12-02T17:15"), &[]).unwrap(),
         r
     );
-    assert_eq!(
-        PlanInput::from_value(json!([1])).unwrap_err().code.as_str(),
-        "BAD_ARGUMENT"
-    );
-    assert_eq!(
-        PlanInput::from_value(json!({"event_type": 1}))
-            .unwrap_err()
-            .code
-            .as_str(),
-        "MAP_BAD_EVENT"
-    );
+    for (text, code) in [
+        ("[1]", "BAD_ARGUMENT"),
+        ("{", "JSON_INVALID"),
+        (r#"{"event_type":1}"#, "MAP_BAD_EVENT"),
+        (
+            r#"{"event_type":"BOOKED","patient_id":"P"}"#,
+            "MAP_BAD_EVENT",
+        ),
+        (r#"{"event":{"event_type":"BOOKED"}}"#, "BAD_ARGUMENT"),
+    ] {
+        assert_eq!(
+            PlanInput::from_json(text).unwrap_err().code.as_str(),
+            code,
+            "{text}"
+        );
+    }
 
     // A filtered event (e.g. consent withdrawn) cancels what is pending; other skips change nothing.
     let store = stored(&r);

@@ -125,6 +125,24 @@ impl Tz {
     }
 }
 
+/// A stable sort for the planner's short lists (a few reminders, a few dozen window edges):
+/// smaller in wasm than the standard library's sorts.
+pub fn insertion_sort<T, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 {
+            let (Some(a), Some(b)) = (v.get(j - 1), v.get(j)) else {
+                break;
+            };
+            if key(a) <= key(b) {
+                break;
+            }
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 /// The nominal instant of an offset before `start_ms`, and how a wall time was resolved when
 /// the offset has a calendar part (`None`: exactly).
 pub fn nominal(
@@ -199,7 +217,7 @@ impl WindowRule {
             to.saturating_add(86_400_000),
             &mut out,
         );
-        out.sort_unstable();
+        insertion_sort(&mut out, |t| *t);
         out.dedup();
         out
     }

@@ -42,7 +42,6 @@ use crate::studio::sanitize::encode_id;
 use crate::time::{self, Resolution};
 use clock::Tz;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// Reminder codes: plan-level (`ReminderPlan.code`), per reminder (`skip` / `cancel`), from
 /// [`remind_due`], and warnings. Stable strings, part of the public API.
@@ -417,8 +416,10 @@ pub struct PlanInput {
 }
 
 impl PlanInput {
-    /// Read a `MapResult` or Table B values (`BAD_ARGUMENT` / `MAP_BAD_EVENT` otherwise).
-    pub fn from_value(v: serde_json::Value) -> Result<PlanInput> {
+    /// Read a `MapResult` or Table B values as JSON text (`JSON_INVALID`, `BAD_ARGUMENT` or
+    /// `MAP_BAD_EVENT` otherwise): the 14 Table B keys (exactly), else a MapResult's `event`,
+    /// `skip`, `draft` and `ids` (other keys are ignored).
+    pub fn from_json(text: &str) -> Result<PlanInput> {
         #[derive(Deserialize)]
         struct SkipIn {
             code: String,
@@ -439,31 +440,33 @@ impl PlanInput {
             draft: Option<AppointmentEvent>,
             #[serde(default)]
             ids: Option<IdsIn>,
+            /// Present: these were meant as Table B values, and they are not.
+            #[serde(default)]
+            event_type: Option<serde::de::IgnoredAny>,
         }
-        let Some(obj) = v.as_object() else {
-            return Err(Error::new(
-                ErrorCode::BadArgument,
-                "the event must be a MapResult or Table B values (an object)",
-            ));
-        };
-        if obj.contains_key("event_type") {
-            let e: AppointmentEvent = serde_json::from_value(v).map_err(|_| {
-                Error::new(
-                    ErrorCode::MapBadEvent,
-                    "Table B values must be the 14 keys, all strings",
-                )
-            })?;
+        // Table B values reject any other key, so a MapResult fails at its first key.
+        if let Ok(e) = serde_json::from_str::<AppointmentEvent>(text) {
             return Ok(PlanInput {
                 event: Some(e),
                 ..Default::default()
             });
         }
-        let r: ResultIn = serde_json::from_value(v).map_err(|_| {
-            Error::new(
-                ErrorCode::BadArgument,
-                "a MapResult needs event / draft as Table B values (or null), skip as {code} and ids as an object",
-            )
+        let r: ResultIn = serde_json::from_str(text).map_err(|e| {
+            if e.is_syntax() || e.is_eof() {
+                Error::new(ErrorCode::JsonInvalid, "the event is not valid JSON")
+            } else {
+                Error::new(
+                    ErrorCode::BadArgument,
+                    "the event must be Table B values (the 14 keys, all strings) or a MapResult (event / draft as Table B values or null, skip as {code}, ids as an object)",
+                )
+            }
         })?;
+        if r.event_type.is_some() {
+            return Err(Error::new(
+                ErrorCode::MapBadEvent,
+                "Table B values must be the 14 keys, all strings, and no other key",
+            ));
+        }
         Ok(PlanInput {
             event: r.event,
             skip_code: r.skip.map(|s| s.code),
@@ -567,9 +570,13 @@ pub fn plan_reminders(
     now_ms: i64,
     existing: &[Existing],
 ) -> Result<ReminderPlan> {
-    let mut stored: HashMap<&str, &Existing> = HashMap::with_capacity(existing.len());
+    // A handful of reminders per appointment: linear lookups.
+    let stored = |id: &str| existing.iter().find(|x| x.id == id);
     for (i, x) in existing.iter().enumerate() {
-        if stored.insert(x.id.as_str(), x).is_some() {
+        if existing
+            .get(..i)
+            .is_some_and(|before| before.iter().any(|y| y.id == x.id))
+        {
             return Err(Error::new(
                 ErrorCode::BadArgument,
                 "existing: the same reminder id is listed twice",
@@ -729,8 +736,7 @@ pub fn plan_reminders(
         // whether it is still worth sending (remindDue).
         let temporal =
             matches!(code, Some(c) if c == codes::TIME_PASSED || c == codes::TOO_CLOSE_TO_BOOKING);
-        let live = code.is_none()
-            || (temporal && stored.get(id.as_str()).is_some_and(|x| x.status.live()));
+        let live = code.is_none() || (temporal && stored(&id).is_some_and(|x| x.status.live()));
         slots.push(Slot {
             offset: o,
             id,
@@ -741,7 +747,7 @@ pub fn plan_reminders(
             live,
         });
     }
-    slots.sort_by_key(|s| (s.due.is_none(), s.due, s.nominal));
+    clock::insertion_sort(&mut slots, |s| (s.due.is_none(), s.due, s.nominal));
     let mut last: Option<i64> = None;
     for s in slots.iter_mut().filter(|s| s.live) {
         let due = s.due.unwrap_or(s.nominal);
@@ -753,7 +759,7 @@ pub fn plan_reminders(
         }
     }
     for s in &slots {
-        let status = stored.get(s.id.as_str()).map(|x| x.status);
+        let status = stored(&s.id).map(|x| x.status);
         let (action, code) = match (s.live, status) {
             (true, Some(st)) if st.live() => (Action::Update, None),
             (true, Some(Status::Canceled) | None) => (Action::Create, None),

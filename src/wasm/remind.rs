@@ -119,9 +119,21 @@ fn now_or_clock(now_ms: Option<JsValue>) -> Result<i64, JsValue> {
     Ok(v as i64)
 }
 
+/// The planner input from JS (an object, or JSON text).
 fn plan_input(v: &JsValue) -> Result<PlanInput, JsValue> {
-    let value: serde_json::Value = json_in(v, "event")?;
-    PlanInput::from_value(value).map_err(to_js_error)
+    let text = match v.as_string() {
+        Some(s) => s,
+        None => js_sys::JSON::stringify(v)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| {
+                to_js_error(Error::new(
+                    ErrorCode::BadArgument,
+                    "the event must be a MapResult or Table B values (an object)",
+                ))
+            })?,
+    };
+    PlanInput::from_json(&text).map_err(to_js_error)
 }
 
 fn existing_in(v: Option<JsValue>) -> Result<Vec<Existing>, JsValue> {
