@@ -100,8 +100,10 @@ impl Tz {
             return;
         }
         out.push(ms(first.utc));
-        if let Some(last) = self.resolve(local, AmbiguousPolicy::Later) {
-            out.push(ms(last.utc));
+        if let Resolution::Ambiguous(_) = first.resolution {
+            if let Some(last) = self.resolve(local, AmbiguousPolicy::Later) {
+                out.push(ms(last.utc));
+            }
         }
     }
 
@@ -186,11 +188,11 @@ impl WindowRule {
             .unwrap_or(false)
     }
 
-    /// Every instant within `SEARCH_DAYS` of `at_ms` (in `dir`) where being in the window can
+    /// Every instant within `days` days of `at_ms` (in `dir`) where being in the window can
     /// start or stop: the window's start and end wall times each day (the end of a `24:00` window
     /// as 23:59), and the minute before and the instant of each offset change. Sorted.
-    fn edges(&self, tz: Tz, at_ms: i64, dir: i64) -> Vec<i64> {
-        let span = (SEARCH_DAYS + 1) * 86_400_000;
+    fn edges(&self, tz: Tz, at_ms: i64, dir: i64, days: i64) -> Vec<i64> {
+        let span = (days + 1) * 86_400_000;
         let (from, to) = if dir < 0 {
             (at_ms.saturating_sub(span), at_ms)
         } else {
@@ -228,10 +230,7 @@ impl WindowRule {
         if self.contains(tz, at_ms) {
             return Some(at_ms);
         }
-        self.edges(tz, at_ms, -1)
-            .into_iter()
-            .rev()
-            .find(|t| *t <= at_ms && self.contains(tz, *t))
+        self.nearest(tz, at_ms, -1, |t| t <= at_ms && self.contains(tz, t))
     }
 
     /// The earliest instant ≥ `at_ms` in the window; `None` when there is none in 8 days.
@@ -239,17 +238,29 @@ impl WindowRule {
         if self.contains(tz, at_ms) {
             return Some(at_ms);
         }
-        self.edges(tz, at_ms, 1)
-            .into_iter()
-            .find(|t| *t >= at_ms && self.contains(tz, *t))
+        self.nearest(tz, at_ms, 1, |t| t >= at_ms && self.contains(tz, t))
     }
 
     /// When the window that contains `at_ms` closes, to the minute: the first edge from `at_ms`
     /// on that is in the window while the minute after is not (the end wall time, 23:59 of the
     /// last day of a `24:00` window, the minute before a DST jump). `None`: not within 8 days.
     pub fn closes(&self, tz: Tz, at_ms: i64) -> Option<i64> {
-        self.edges(tz, at_ms, 1).into_iter().find(|t| {
-            *t >= at_ms && self.contains(tz, *t) && !self.contains(tz, t.saturating_add(MINUTE_MS))
+        self.nearest(tz, at_ms, 1, |t| {
+            t >= at_ms && self.contains(tz, t) && !self.contains(tz, t.saturating_add(MINUTE_MS))
+        })
+    }
+
+    /// The edge nearest to `at_ms` in `dir` that passes `ok`: first among the edges of the next
+    /// two days (almost always enough), else of `SEARCH_DAYS`. The nearest one found in a shorter
+    /// span is the nearest of all, since that span's edges are all listed.
+    fn nearest(&self, tz: Tz, at_ms: i64, dir: i64, ok: impl Fn(i64) -> bool) -> Option<i64> {
+        [2, SEARCH_DAYS].into_iter().find_map(|days| {
+            let edges = self.edges(tz, at_ms, dir, days);
+            if dir < 0 {
+                edges.into_iter().rev().find(|t| ok(*t))
+            } else {
+                edges.into_iter().find(|t| ok(*t))
+            }
         })
     }
 }
