@@ -80,7 +80,7 @@ pub fn remind_due(r: &StoredReminder, now_ms: i64) -> Due {
             action: DueAction::Wait,
             code: None,
             reason: None,
-            wait_ms: Some(r.due_at_ms - now_ms),
+            wait_ms: Some(r.due_at_ms.saturating_sub(now_ms)),
         };
     }
     if now_ms >= r.appointment_start_ms {
