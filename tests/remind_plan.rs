@@ -666,6 +666,15 @@ fn remind_due_rules() {
         due("2024-06-20T17:30").code,
         Some(codes::APPOINTMENT_STARTED)
     );
+    // Whatever a store hands back, the answer is computed without overflow.
+    let far = ehr_studio_bridge::remind::StoredReminder {
+        due_at_ms: i64::MAX,
+        ..r.clone()
+    };
+    assert_eq!(
+        remind_due(&far, -8_640_000_000_000_000).wait_ms,
+        Some(i64::MAX)
+    );
 }
 
 #[test]
