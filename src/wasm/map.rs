@@ -164,19 +164,20 @@ pub(crate) fn profile_in(v: &JsValue) -> Result<Profile, JsValue> {
     if v.is_undefined() || v.is_null() {
         return Ok(Profile::default());
     }
-    let text = match v.as_string() {
-        Some(s) => s,
+    let text = json_text(v, "profile must be an object or JSON text")?;
+    Profile::from_json(&text).map_err(to_js_error)
+}
+
+/// An argument given as JSON text or as an object (stringified); `BAD_ARGUMENT` with `message`
+/// when it cannot be stringified.
+pub(super) fn json_text(v: &JsValue, message: &'static str) -> Result<String, JsValue> {
+    match v.as_string() {
+        Some(s) => Ok(s),
         None => js_sys::JSON::stringify(v)
             .ok()
             .and_then(|s| s.as_string())
-            .ok_or_else(|| {
-                to_js_error(Error::new(
-                    ErrorCode::BadArgument,
-                    "profile must be an object or JSON text",
-                ))
-            })?,
-    };
-    Profile::from_json(&text).map_err(to_js_error)
+            .ok_or_else(|| to_js_error(Error::new(ErrorCode::BadArgument, message))),
+    }
 }
 
 /// A compiled profile: validate once, map many messages. Prefer it over the free functions in hot

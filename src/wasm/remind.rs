@@ -1,7 +1,7 @@
 //! Reminder exports (docs/reminders.md): plan the REMIND executions of an appointment, decide
 //! whether a stored reminder still goes out, build the REMIND request.
 
-use super::map::{credentials_in, profile_in, Mapper};
+use super::map::{credentials_in, json_text, profile_in, Mapper};
 use super::{json_in, json_out, to_js_error};
 use crate::profile::{Profile, SanitizeMode};
 use crate::remind::{self, Existing, PlanInput, StoredReminder};
@@ -121,18 +121,10 @@ fn now_or_clock(now_ms: Option<JsValue>) -> Result<i64, JsValue> {
 
 /// The planner input from JS (an object, or JSON text).
 fn plan_input(v: &JsValue) -> Result<PlanInput, JsValue> {
-    let text = match v.as_string() {
-        Some(s) => s,
-        None => js_sys::JSON::stringify(v)
-            .ok()
-            .and_then(|s| s.as_string())
-            .ok_or_else(|| {
-                to_js_error(Error::new(
-                    ErrorCode::BadArgument,
-                    "the event must be a MapResult or Table B values (an object)",
-                ))
-            })?,
-    };
+    let text = json_text(
+        v,
+        "the event must be a MapResult or Table B values (an object)",
+    )?;
     PlanInput::from_json(&text).map_err(to_js_error)
 }
 
