@@ -7,6 +7,7 @@
 //   ehr-studio-bridge ack   <file|-> [accept|error|reject]
 //   ehr-studio-bridge map   <file|-> [--profile p.json] [--preset name] [--json] [--send]
 //   ehr-studio-bridge reply <body-file|-> --profile p.json [--fhir] [--json]
+//   ehr-studio-bridge reminders <file|-> --profile p.json [--now ISO] [--existing r.json] [--json]
 //
 // `map --send` creates the Studio execution with twilio-node (an optional peer dependency), using
 // TWILIO_ACCOUNT_SID and either TWILIO_API_KEY + TWILIO_API_SECRET or TWILIO_AUTH_TOKEN.
@@ -40,6 +41,10 @@ const USAGE = `usage:
                                                 --send creates it with twilio-node
   ehr-studio-bridge reply <body|-> --profile p.json [--fhir] [--json]
                                                 the EHR request for a patient reply (SRM^S03/S04, or FHIR)
+  ehr-studio-bridge reminders <file|-> --profile p.json [--now ISO] [--existing r.json] [--json]
+                                                the REMIND plan for an EHR event (profile.reminders):
+                                                each reminder in the patient's local time and UTC,
+                                                with codes for skipped and cancelled ones
 `;
 
 /** Split `--flag value` options from positional arguments. @param {string[]} args */
@@ -50,7 +55,7 @@ function options(args) {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json' || a === '--send' || a === '--fhir') o[a.slice(2)] = true;
-    else if (a === '--profile' || a === '--preset') {
+    else if (a === '--profile' || a === '--preset' || a === '--now' || a === '--existing') {
       const v = args[++i];
       if (v === undefined) throw new UsageError(`${a} needs a value`);
       o[a.slice(2)] = v;
@@ -180,6 +185,78 @@ function reply(api, input, o) {
   return 0;
 }
 
+/** `--now` as Unix ms (default: the clock). @param {Record<string, string | boolean>} o */
+function nowFrom(o) {
+  if (typeof o.now !== 'string') return Date.now();
+  const ms = Date.parse(o.now);
+  if (!Number.isFinite(ms) || !/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(o.now)) {
+    throw new UsageError('--now must be an ISO 8601 instant with Z or an offset, e.g. 2026-12-02T17:15:00Z');
+  }
+  return ms;
+}
+
+/** One table row per reminder, local and UTC time, then the codes. @param {any} plan @param {any} result */
+function describePlan(plan, result) {
+  const lines = [];
+  if (result.skip) lines.push(`mapping: SKIP ${result.skip.code}: ${result.skip.reason}`);
+  if (plan.appointmentStart) {
+    const ev = result.event ?? result.draft;
+    const where = plan.timeZone ?? `fixed offset ${ev?.appointment_timezone ?? '?'}`;
+    lines.push(`${plan.eventType}: appointment ${ev?.appointment_datetime ?? '?'} ${ev?.appointment_timezone ?? ''} (${where}) = ${plan.appointmentStart}`);
+  }
+  if (plan.appointmentKey) lines.push(`appointment key ${plan.appointmentKey}`);
+  if (plan.code) lines.push(`${plan.unchanged ? 'no change' : 'plan'}: ${plan.code} (${plan.reason})`);
+  const zone = plan.timeZone ?? 'local';
+  const rows = plan.reminders.map((/** @type {any} */ r) => {
+    const local = r.dueLocal ? `${r.dueLocal.replace('T', ' ').slice(0, 16)} ${r.dueOffset} ${weekday(r.dueLocal)}` : '';
+    const notes = [];
+    if (r.code) notes.push(`${r.code} (${r.reason})`);
+    if (r.moved) notes.push(`moved ${r.moved}`);
+    if (r.notAfterMs !== undefined) notes.push(`not after ${new Date(r.notAfterMs).toISOString().replace('.000Z', 'Z')} (${r.notAfter})`);
+    return [r.offset ?? '-', r.action, local, r.dueAt ?? '', notes.join('; ')];
+  });
+  if (rows.length) {
+    const head = ['offset', 'action', `local (${zone})`, 'UTC', 'code / note'];
+    const all = [head, ...rows];
+    const widths = head.map((_, i) => Math.max(...all.map((row) => row[i].length)));
+    for (const row of all) lines.push(`  ${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}`.trimEnd());
+  } else if (!plan.code) {
+    lines.push('no reminders');
+  }
+  for (const w of plan.warnings) lines.push(`  warning ${w.code}: ${w.message}`);
+  return lines.join('\n');
+}
+
+/** `Mon`…`Sun` of a `YYYY-MM-DDTHH:mm:ss` wall time. @param {string} local */
+function weekday(local) {
+  return ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][new Date(`${local.slice(0, 10)}T00:00:00Z`).getUTCDay()];
+}
+
+/** @param {any} api @param {Buffer} input @param {Record<string, string | boolean>} o */
+function reminders(api, input, o) {
+  if (typeof o.profile !== 'string' && typeof o.preset !== 'string') throw new UsageError('reminders needs --profile (with a reminders section)');
+  const nowMs = nowFrom(o);
+  /** @type {unknown[]} */
+  let existing = [];
+  if (typeof o.existing === 'string') {
+    try {
+      existing = JSON.parse(fs.readFileSync(o.existing, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`cannot read the stored reminders ${o.existing}: ${/** @type {Error} */ (e).message}`);
+    }
+  }
+  const mapper = new api.Mapper(profileFrom(o));
+  try {
+    const result = mapper.map(input, { nowMs });
+    const plan = mapper.planReminders(result, nowMs, existing);
+    if (o.json) printJson(plan);
+    else process.stdout.write(`${describePlan(plan, result)}\n`);
+    return 0;
+  } finally {
+    mapper.free();
+  }
+}
+
 /** @param {string} file */
 function readInput(file) {
   return file === '-' ? fs.readFileSync(0) : fs.readFileSync(file);
@@ -199,7 +276,7 @@ async function main(argv) {
   }
   const { o, rest: positional } = options(args);
   const [file, ...rest] = positional;
-  if (!file || !['parse', 'query', 'ack', 'map', 'reply'].includes(cmd)) {
+  if (!file || !['parse', 'query', 'ack', 'map', 'reply', 'reminders'].includes(cmd)) {
     process.stderr.write(USAGE);
     return 2;
   }
@@ -216,6 +293,8 @@ async function main(argv) {
       return map(api, input, o);
     case 'reply':
       return reply(api, input, o);
+    case 'reminders':
+      return reminders(api, input, o);
     case 'parse':
       printJson(api.parseHl7(input));
       return 0;

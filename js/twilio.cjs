@@ -3,7 +3,11 @@
 //
 //   exports.handler = createEventHandler();   // EHR event → Studio execution (twilio-node)
 //   exports.handler = createReplyHandler();   // the flow's IE_ENDPOINT → SRM^S03/S04 or FHIR write
+//   exports.handler = createDueRemindersHandler({ reminders });   // cron → REMIND executions
 //
+// With a ReminderStore (`reminders` option; createSyncReminderStore is one on Twilio Sync) the
+// event handler also plans the appointment's reminders (the package's planReminders) and stores
+// the plan before starting the execution; the due handler claims due reminders and sends them.
 // Thin by design: mapping, reply parsing, signature checks, EHR messages and response parsing are
 // all the package API's. This file only moves data between the Functions runtime (context, event,
 // callback, Twilio.Response), twilio-node and fetch. It never logs or returns patient data: logs
@@ -229,6 +233,187 @@ function header(event, name) {
   return Array.isArray(v) ? String(v[0]) : typeof v === 'string' ? v : '';
 }
 
+// ---- reminders ----------------------------------------------------------------------------------
+
+/** PAM's reply window: a REMIND refused with 409 is tried again after it. */
+const DEFAULT_REMIND_LEASE_MS = 60_000;
+const DEFAULT_REMIND_BATCH = 10;
+/** Leave time for the last Studio call and the store writes (Functions stop at 10 s). */
+const DEFAULT_REMIND_BUDGET_MS = 6000;
+
+/** The reminder store of a handler: `opts.reminders` (a store, or a function of the context; null = none). @param {any} context @param {AdapterOptions & { reminders?: any }} opts */
+async function reminderStoreFor(context, opts) {
+  const r = opts.reminders;
+  if (!r) return null;
+  return typeof r === 'function' ? ((await r(context)) ?? null) : r;
+}
+
+/** @type {Map<string, any>} */
+const syncStores = new Map();
+
+/**
+ * The Twilio Sync store configured by the environment (`TWILIO_SYNC_SERVICE_SID`, optional
+ * `EHR_BRIDGE_SYNC_PREFIX`, and `EHR_BRIDGE_SYNC_BASE_URL` for a local fake), or null when no
+ * service is set. One store per configuration per warm container.
+ * @param {any} context
+ */
+function syncReminderStoreFromContext(context) {
+  const serviceSid = str(context.TWILIO_SYNC_SERVICE_SID);
+  if (!serviceSid) return null;
+  const prefix = str(context.EHR_BRIDGE_SYNC_PREFIX) || undefined;
+  const baseUrl = str(context.EHR_BRIDGE_SYNC_BASE_URL) || undefined;
+  const key = `${serviceSid}|${prefix ?? ''}|${baseUrl ?? ''}`;
+  let store = syncStores.get(key);
+  if (!store) {
+    const { createSyncReminderStore } = require('./twilio-sync-store.cjs');
+    store = createSyncReminderStore({ client: context.getTwilioClient(), serviceSid, prefix, baseUrl });
+    syncStores.set(key, store);
+  }
+  return store;
+}
+
+/** Counts per action and the plan code, for answers and logs (hashes and codes only). @param {any} plan */
+function planSummary(plan) {
+  /** @type {Record<string, number>} */
+  const actions = {};
+  for (const r of plan.reminders) actions[r.action] = (actions[r.action] ?? 0) + 1;
+  return {
+    ...(plan.appointmentKey ? { appointmentKey: plan.appointmentKey } : {}),
+    ...(plan.code ? { code: plan.code } : {}),
+    ...(plan.unchanged ? { unchanged: true } : {}),
+    actions,
+  };
+}
+
+/**
+ * Plan the reminders of a mapping result and apply the plan to the store: load what is stored for
+ * the appointment, plan against it, apply (optimistic; re-planned when the store changed meanwhile).
+ * @param {any} mapper @param {ReminderStore} store @param {any} result @param {number} nowMs
+ */
+async function planAndStore(mapper, store, result, nowMs) {
+  const first = mapper.planReminders(result, nowMs, []);
+  if (first.unchanged || !first.appointmentKey) return planSummary(first);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const { reminders, version } = await store.load(first.appointmentKey);
+    const plan = mapper.planReminders(result, nowMs, reminders);
+    if (await store.apply(plan, version ?? null, nowMs)) return planSummary(plan);
+  }
+  throw coded('REMINDER_STORE_CONFLICT', 'the stored reminders of the appointment kept changing while planning');
+}
+
+/** A package error (coded, from the wasm or this adapter's config) rather than a store failure. @param {unknown} e */
+function isCoded(e) {
+  const err = /** @type {any} */ (e);
+  return err?.name === 'EhrStudioBridgeError' && typeof err.code === 'string' && err.code !== 'REMINDER_STORE_CONFLICT';
+}
+
+/**
+ * A Functions handler for an external scheduler (cron): claim the due reminders, send each as a
+ * REMIND execution (or record it as skipped when it is no longer useful: remindDue), and answer
+ * with counts. 409 / 429 / 5xx from Studio give the reminder back for a later run; at most once:
+ * a reminder whose send may have happened is never sent again.
+ * @param {DueRemindersHandlerOptions} [options]
+ */
+function createDueRemindersHandler(options = {}) {
+  const opts = options;
+  return handlerFrom('remind-due', opts, async (context, event) => {
+    if (!(await authorized(context, event, opts))) {
+      return { status: 401, body: { status: 'error', code: 'UNAUTHORIZED', message: 'missing or wrong bearer token' }, headers: { 'WWW-Authenticate': 'Bearer' }, log: { code: 'UNAUTHORIZED' } };
+    }
+    const store = await reminderStoreFor(context, opts);
+    if (!store) throw coded('CONFIG_NO_REMINDER_STORE', 'the due-reminders handler needs a reminder store (the reminders option, e.g. TWILIO_SYNC_SERVICE_SID)');
+    const api = apiFor(context, opts);
+    const { mapper, profile } = mapperFor(api, await profileFor(context, opts));
+    if (!profile.studio) throw coded('CONFIG_NO_STUDIO', 'the profile has no studio section (flowSid, from)');
+    const clock = opts.clock ?? Date.now;
+    const t0 = clock();
+    const budget = opts.budgetMs ?? (Number(context.EHR_BRIDGE_REMIND_BUDGET_MS) || DEFAULT_REMIND_BUDGET_MS);
+    const limit = opts.batchSize ?? (Number(context.EHR_BRIDGE_REMIND_BATCH) || DEFAULT_REMIND_BATCH);
+    let claimed;
+    try {
+      claimed = await store.claimDue(t0, limit, opts.leaseMs ?? DEFAULT_REMIND_LEASE_MS);
+    } catch (e) {
+      if (isCoded(e)) throw e;
+      return { ...retryLater(503, { status: 'error', code: 'REMINDER_STORE_UNAVAILABLE' }, DEFAULT_UNAVAILABLE_RETRY_AFTER), log: { code: 'REMINDER_STORE_UNAVAILABLE' } };
+    }
+    const counts = { claimed: claimed.length, sent: 0, skipped: 0, retried: 0, failed: 0, storeErrors: 0 };
+    /** @type {Record<string, number>} */
+    const codes = {};
+    const count = (/** @type {string} */ code) => (codes[code] = (codes[code] ?? 0) + 1);
+    const client = opts.twilioClient ? await opts.twilioClient(context) : context.getTwilioClient();
+    if (profile.studio.baseUrl) client.studio.baseUrl = profile.studio.baseUrl;
+    const flow = client.studio.v2.flows(profile.studio.flowSid);
+    /** Store writes never stop the batch: a claim left behind expires (and is not sent again). @param {() => Promise<unknown>} write */
+    const record = async (write) => {
+      try {
+        await write();
+      } catch {
+        counts.storeErrors++;
+      }
+    };
+    for (const r of claimed) {
+      const now = clock();
+      if (now - t0 > budget) {
+        await record(() => store.release(r, now, now));
+        counts.retried++;
+        continue;
+      }
+      const due = api.remindDue(r, now);
+      if (due.action === 'wait') {
+        await record(() => store.release(r, r.dueAtMs, now));
+        counts.retried++;
+        continue;
+      }
+      if (due.action === 'skip') {
+        await record(() => store.finish(r, { status: 'skipped', code: due.code }, now));
+        counts.skipped++;
+        count(due.code);
+        continue;
+      }
+      let request;
+      try {
+        request = mapper.remindExecution(r, undefined, now).request;
+      } catch (e) {
+        const code = isCoded(e) ? /** @type {any} */ (e).code : 'INTERNAL';
+        await record(() => store.finish(r, { status: 'failed', code }, now));
+        counts.failed++;
+        count(code);
+        continue;
+      }
+      try {
+        const execution = await flow.executions.create({ to: request.form.To, from: request.form.From, parameters: JSON.parse(request.form.Parameters) });
+        await record(() => store.finish(r, { status: 'sent', executionSid: execution.sid }, clock()));
+        counts.sent++;
+      } catch (e) {
+        const err = /** @type {any} */ (e);
+        const status = typeof err?.status === 'number' ? err.status : 0;
+        const retryIn =
+          status === 409 ? (opts.conflictRetryAfterSeconds ?? DEFAULT_CONFLICT_RETRY_AFTER)
+          : status === 429 ? DEFAULT_RATE_LIMIT_RETRY_AFTER
+          : status >= 500 ? DEFAULT_UNAVAILABLE_RETRY_AFTER
+          : status === 0 && !/timeout|ETIMEDOUT|ECONNABORTED|ECONNRESET/i.test(`${err?.code ?? ''} ${err?.name ?? ''}`) ? DEFAULT_UNAVAILABLE_RETRY_AFTER
+          : null;
+        if (retryIn !== null) {
+          await record(() => store.release(r, now + retryIn * 1000, now));
+          counts.retried++;
+          count(status === 409 ? 'STUDIO_EXECUTION_ACTIVE' : status === 429 ? 'TWILIO_RATE_LIMITED' : status ? 'TWILIO_ERROR' : 'TWILIO_UNREACHABLE');
+        } else {
+          // Refused for good (4xx), or no answer after sending (it may have been created).
+          const code = status ? 'TWILIO_REJECTED' : 'REMIND_OUTCOME_UNKNOWN';
+          await record(() => store.finish(r, { status: 'failed', code }, now));
+          counts.failed++;
+          count(code);
+        }
+      }
+    }
+    return {
+      status: 200,
+      body: { status: 'done', ...counts, more: claimed.length >= limit, ...(Object.keys(codes).length ? { codes } : {}) },
+      log: { outcome: 'done', ...counts, ...(Object.keys(codes).length ? { codes } : {}) },
+    };
+  });
+}
+
 // ---- EHR event Function -------------------------------------------------------------------------
 
 /**
@@ -252,7 +437,7 @@ function eventPayload(event, ignoreKeys = []) {
   return { input: JSON.stringify(rest), via: 'fields' };
 }
 
-/** The caller must present EHR_BRIDGE_EVENT_TOKEN (unless EHR_BRIDGE_EVENT_AUTH=none). @param {any} context @param {any} event @param {EventHandlerOptions} opts */
+/** The caller must present EHR_BRIDGE_EVENT_TOKEN (unless EHR_BRIDGE_EVENT_AUTH=none). @param {any} context @param {any} event @param {{ authenticate?: EventHandlerOptions['authenticate'] }} opts */
 async function authorized(context, event, opts) {
   if (opts.authenticate) return Boolean(await opts.authenticate(context, event));
   const token = str(context.EHR_BRIDGE_EVENT_TOKEN);
@@ -321,17 +506,30 @@ function createEventHandler(options = {}) {
     const { mapper, profile: effective } = mapperFor(api, profile);
     const { result, request } = mapper.studioRequest(payload.input);
     const warnings = [...new Set(result.warnings.map((/** @type {{code: string}} */ w) => w.code))];
+    // Reminders first: a store that is down answers 503 before anything is texted, so the
+    // engine's retry redoes both (planning is idempotent).
+    const store = await reminderStoreFor(context, opts);
+    /** @type {Record<string, unknown>} */
+    const withReminders = {};
+    if (store) {
+      try {
+        withReminders.reminders = await planAndStore(mapper, store, result, (opts.clock ?? Date.now)());
+      } catch (e) {
+        if (isCoded(e)) throw e;
+        return { ...retryLater(503, { status: 'error', code: 'REMINDER_STORE_UNAVAILABLE' }, DEFAULT_UNAVAILABLE_RETRY_AFTER), log: { code: 'REMINDER_STORE_UNAVAILABLE', via: payload.via } };
+      }
+    }
     if (!request) {
       const skip = result.skip ?? { code: 'SKIP', reason: 'nothing to send' };
       return {
         status: 200,
-        body: { status: 'skipped', skip: { code: skip.code, reason: skip.reason, ...(skip.rule ? { rule: skip.rule } : {}) }, warnings },
-        log: { outcome: 'skipped', code: skip.code, via: payload.via },
+        body: { status: 'skipped', skip: { code: skip.code, reason: skip.reason, ...(skip.rule ? { rule: skip.rule } : {}) }, warnings, ...withReminders },
+        log: { outcome: 'skipped', code: skip.code, via: payload.via, ...withReminders },
       };
     }
     const key = request.idempotencyKey;
     const eventType = result.event.event_type;
-    const summary = { idempotencyKey: key, eventType };
+    const summary = { idempotencyKey: key, eventType, ...withReminders };
     if (opts.idempotency) {
       let seen;
       try {
@@ -407,7 +605,7 @@ function createEventHandler(options = {}) {
     return {
       status: 201,
       body: { status: 'created', executionSid: execution.sid, ...summary, ...(ended ? { endedExecutionSid: ended } : {}), warnings },
-      log: { outcome: 'created', executionSid: execution.sid, idempotencyKey: key, via: payload.via, ...(ended ? { endedExecutionSid: ended } : {}) },
+      log: { outcome: 'created', executionSid: execution.sid, idempotencyKey: key, via: payload.via, ...(ended ? { endedExecutionSid: ended } : {}), ...withReminders },
     };
   });
 }
@@ -661,7 +859,26 @@ function createReplyHandler(options = {}) {
  *   loadProfile?: (context: any) => object | string | Promise<object | string>,
  *   logger?: { info(msg: string): void, warn(msg: string): void, error(msg: string): void } | false,
  * }} AdapterOptions
+ * @typedef {{
+ *   load(appointmentKey: string): Promise<{ reminders: any[], version?: unknown }>,
+ *   apply(plan: any, version: unknown, nowMs: number): Promise<boolean>,
+ *   claimDue(nowMs: number, limit: number, leaseMs: number): Promise<any[]>,
+ *   finish(claimed: any, outcome: { status: 'sent' | 'skipped' | 'failed', code?: string, executionSid?: string }, nowMs: number): Promise<void>,
+ *   release(claimed: any, retryAtMs: number, nowMs: number): Promise<void>,
+ * }} ReminderStore
  * @typedef {AdapterOptions & {
+ *   reminders?: ReminderStore | ((context: any) => ReminderStore | null | Promise<ReminderStore | null>) | null,
+ *   twilioClient?: (context: any) => any,
+ *   authenticate?: (context: any, event: any) => boolean | Promise<boolean>,
+ *   clock?: () => number,
+ *   batchSize?: number,
+ *   leaseMs?: number,
+ *   budgetMs?: number,
+ *   conflictRetryAfterSeconds?: number,
+ * }} DueRemindersHandlerOptions
+ * @typedef {AdapterOptions & {
+ *   reminders?: ReminderStore | ((context: any) => ReminderStore | null | Promise<ReminderStore | null>) | null,
+ *   clock?: () => number,
  *   twilioClient?: (context: any) => any,
  *   onConflict?: 'reject' | 'end-and-retry',
  *   conflictRetryAfterSeconds?: number,
@@ -683,4 +900,19 @@ function createReplyHandler(options = {}) {
  * }} ReplyHandlerOptions
  */
 
-module.exports = { createEventHandler, createReplyHandler, loadApiFromAsset, eventPayload, replyBodyCandidates, DEFAULT_WASM_ASSET };
+/** @param {Parameters<typeof import('./twilio-sync-store.cjs').createSyncReminderStore>[0]} options */
+function createSyncReminderStore(options) {
+  return require('./twilio-sync-store.cjs').createSyncReminderStore(options);
+}
+
+module.exports = {
+  createEventHandler,
+  createReplyHandler,
+  createDueRemindersHandler,
+  createSyncReminderStore,
+  syncReminderStoreFromContext,
+  loadApiFromAsset,
+  eventPayload,
+  replyBodyCandidates,
+  DEFAULT_WASM_ASSET,
+};

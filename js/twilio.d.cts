@@ -58,7 +58,58 @@ export interface IdempotencyStore {
   release?(key: string, context: FunctionContext): unknown;
 }
 
+/** A stored reminder as the store returns it to the planner (`ExistingReminder` plus whatever the store keeps). */
+export interface StoredReminderRow {
+  id: string;
+  status: "pending" | "claimed" | "sent" | "skipped" | "canceled" | "failed";
+  appointmentStartMs?: number;
+  [key: string]: unknown;
+}
+
+/** A reminder a store handed to one caller (`claimDue`): the stored `create`/`update` entry plus the store's claim token. */
+export interface ClaimedReminder {
+  id: string;
+  appointmentKey: string;
+  dueAtMs: number;
+  notAfterMs: number;
+  notAfter?: "appointment" | "window" | "lateGrace";
+  appointmentStartMs: number;
+  snapshot?: Record<string, string>;
+  /** The store's own data about the claim (opaque to the handlers). */
+  claim: unknown;
+  [key: string]: unknown;
+}
+
+/**
+ * Durable storage for reminders (docs/twilio-functions.md, "Reminders"). The handlers decide what
+ * to store (the package's `planReminders`) and whether to send (`remindDue`); the store keeps
+ * state, makes a plan atomic against concurrent plans of the same appointment, and hands each due
+ * reminder to one caller only. `createSyncReminderStore` implements it on Twilio Sync.
+ */
+export interface ReminderStore {
+  /** The reminders stored for an appointment key (`ak1-…`) and a version for `apply`. */
+  load(appointmentKey: string): Promise<{ reminders: StoredReminderRow[]; version?: unknown }>;
+  /** Store a plan (create/update: pending at `dueAtMs`; cancel; skip: record the code). Resolve
+   *  `false` when the appointment changed since `load` returned `version` (the handler re-plans). */
+  apply(plan: { appointmentKey: string | null; reminders: Array<Record<string, any>>; [key: string]: unknown }, version: unknown, nowMs: number): Promise<boolean>;
+  /** Up to `limit` pending reminders due at `nowMs`, each claimed by this caller for `leaseMs`
+   *  (no other caller gets it meanwhile). A claim that expires unfinished is not handed out again. */
+  claimDue(nowMs: number, limit: number, leaseMs: number): Promise<ClaimedReminder[]>;
+  /** The outcome of a claimed reminder. */
+  finish(claimed: ClaimedReminder, outcome: { status: "sent" | "skipped" | "failed"; code?: string; executionSid?: string }, nowMs: number): Promise<void>;
+  /** Give a claimed reminder back, pending again from `retryAtMs` (Studio answered 409, 429 or 5xx). */
+  release(claimed: ClaimedReminder, retryAtMs: number, nowMs: number): Promise<void>;
+}
+
+/** Where reminders are stored: a store, a function of the context (null: no reminders), or nothing. */
+export type ReminderStoreOption = ReminderStore | ((context: FunctionContext) => ReminderStore | null | Promise<ReminderStore | null>) | null;
+
 export interface EventHandlerOptions extends AdapterOptions {
+  /** Plan the appointment's reminders (`profile.reminders`) and store the plan before starting the
+   *  execution (a store failure answers 503 first). E.g. `syncReminderStoreFromContext`. */
+  reminders?: ReminderStoreOption;
+  /** The clock (ms) reminders are planned with. Default `Date.now`. */
+  clock?(): number;
   /** The twilio-node client. Default `context.getTwilioClient()`. `profile.studio.baseUrl`, when set, is applied to `client.studio`. */
   twilioClient?(context: FunctionContext): any;
   /** 409 (the patient has an active execution): `"reject"` (default; answer 409 + Retry-After) or
@@ -98,11 +149,52 @@ export interface ReplyHandlerOptions extends AdapterOptions {
   timeoutMs?: number;
 }
 
+export interface DueRemindersHandlerOptions extends AdapterOptions {
+  /** The store (required). E.g. `syncReminderStoreFromContext`. */
+  reminders?: ReminderStoreOption;
+  /** The twilio-node client. Default `context.getTwilioClient()`. */
+  twilioClient?(context: FunctionContext): any;
+  /** Replace the bearer-token check (`EHR_BRIDGE_EVENT_TOKEN`). */
+  authenticate?(context: FunctionContext, event: FunctionEvent): boolean | Promise<boolean>;
+  /** Default `Date.now`. */
+  clock?(): number;
+  /** Reminders claimed per call (default 10; env `EHR_BRIDGE_REMIND_BATCH`). */
+  batchSize?: number;
+  /** How long a claim lasts (default 60000 ms). */
+  leaseMs?: number;
+  /** Stop sending after this long and give the rest back (default 6000 ms; env `EHR_BRIDGE_REMIND_BUDGET_MS`). */
+  budgetMs?: number;
+  /** A REMIND refused with 409 is tried again after this (default 120: PAM's reply window). */
+  conflictRetryAfterSeconds?: number;
+}
+
 /** Functions handler for EHR events: 201 created, 200 skipped/duplicate, 4xx input, 409/429/5xx Twilio. */
 export function createEventHandler(options?: EventHandlerOptions): FunctionHandler;
 
 /** Functions handler for the PAM flow's IE_ENDPOINT. */
 export function createReplyHandler(options?: ReplyHandlerOptions): FunctionHandler;
+
+/** Functions handler for an external scheduler (cron): claim the due reminders and send them as
+ *  REMIND executions. 200 `{ claimed, sent, skipped, retried, failed, storeErrors, more, codes? }`. */
+export function createDueRemindersHandler(options?: DueRemindersHandlerOptions): FunctionHandler;
+
+/** A `ReminderStore` on Twilio Sync (two Sync Maps, compare-and-set on revisions). */
+export function createSyncReminderStore(options: {
+  /** twilio-node, e.g. `context.getTwilioClient()`. */
+  client: any;
+  /** `IS` + 32 hex. */
+  serviceSid: string;
+  /** Map names `<prefix>-appointments` and `<prefix>-due` (default `ehr-bridge-reminders`). */
+  prefix?: string;
+  /** Another Sync origin (a local fake). */
+  baseUrl?: string;
+  /** Items per page when scanning for due reminders (default 50). */
+  pageSize?: number;
+}): ReminderStore;
+
+/** The Sync store of the environment (`TWILIO_SYNC_SERVICE_SID`, `EHR_BRIDGE_SYNC_PREFIX`,
+ *  `EHR_BRIDGE_SYNC_BASE_URL`), or null when no service is configured. */
+export function syncReminderStoreFromContext(context: FunctionContext): ReminderStore | null;
 
 /** The package API from `ehr-studio-bridge/slim`, instantiated from a private asset (once). */
 export function loadApiFromAsset(

@@ -59,7 +59,7 @@ for bin in "$NODE22" "$NODE24"; do
   if [ -x "$bin" ]; then
     v=$("$bin" --version)
     # TAP: Node 24's default reporter is `spec` even off a terminal; the count below reads TAP.
-    phase "tarball + Twilio adapters under Node $v" "$bin" --test --test-reporter=tap tests/js/node.test.mjs tests/js/twilio-adapters.test.mjs
+    phase "tarball + Twilio adapters under Node $v" "$bin" --test --test-reporter=tap tests/js/node.test.mjs tests/js/twilio-adapters.test.mjs tests/js/twilio-reminders.test.mjs
     phase "Twilio Functions e2e (twilio-run) under Node $v" "$bin" --test --test-reporter=tap "$E2E"
   elif [ "${CI:-}" = "true" ]; then
     echo "test.sh: $bin missing (npm ci on linux-x64 installs it)" >&2

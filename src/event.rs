@@ -316,31 +316,44 @@ impl AppointmentEvent {
     /// assert_ne!(k, e.idempotency_key());
     /// ```
     pub fn idempotency_key(&self) -> String {
-        let mut h = Fnv128::new();
-        h.write(self.patient_id.as_bytes());
-        h.write(&[0x1f]);
-        h.write(self.appointment_id.as_bytes());
-        h.write(&[0x1f]);
-        h.write(self.event_type.as_bytes());
-        h.write(&[0x1f]);
-        h.write(self.event_datetime_utc.as_bytes());
-        if self.event_datetime_utc.is_empty() {
-            h.write(&[0x1f]);
-            h.write(self.appointment_datetime.as_bytes());
-        }
-        let v = h.finish();
-        let mut s = String::with_capacity(36);
-        s.push_str("ik1-");
-        for i in (0..32).rev() {
-            let nib = ((v >> (i * 4)) & 0xf) as u8;
-            s.push(char::from(if nib < 10 {
-                b'0' + nib
-            } else {
-                b'a' + nib - 10
-            }));
-        }
-        s
+        let parts: [&[u8]; 5] = [
+            self.patient_id.as_bytes(),
+            self.appointment_id.as_bytes(),
+            self.event_type.as_bytes(),
+            self.event_datetime_utc.as_bytes(),
+            self.appointment_datetime.as_bytes(),
+        ];
+        let n = if self.event_datetime_utc.is_empty() {
+            5
+        } else {
+            4
+        };
+        hashed_key("ik1-", parts.get(..n).unwrap_or(&parts))
     }
+}
+
+/// `prefix` + 32 lower-case hex digits of FNV-1a 128 over `parts` joined by `0x1f` (unit
+/// separator): a stable, PHI-free key (see [`AppointmentEvent::idempotency_key`]).
+pub(crate) fn hashed_key(prefix: &str, parts: &[&[u8]]) -> String {
+    let mut h = Fnv128::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h.write(&[0x1f]);
+        }
+        h.write(p);
+    }
+    let v = h.finish();
+    let mut s = String::with_capacity(prefix.len() + 32);
+    s.push_str(prefix);
+    for i in (0..32).rev() {
+        let nib = ((v >> (i * 4)) & 0xf) as u8;
+        s.push(char::from(if nib < 10 {
+            b'0' + nib
+        } else {
+            b'a' + nib - 10
+        }));
+    }
+    s
 }
 
 /// FNV-1a, 128-bit (tiny, dependency-free, stable across platforms).
@@ -698,6 +711,11 @@ pub struct ExtraIds {
     /// keeps the old id's stored state, which the host may want to retire.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_appointment_id: Option<String>,
+    /// The IANA zone `appointment_datetime` and `appointment_timezone` were computed in (the
+    /// Location's time-zone extension, `json.timeZone`, `fhir.timeZone` or `sender.timeZone`);
+    /// absent when only an offset was known. Reminder planning reads outreach windows in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 /// What the host must read before an input can be mapped (`MapResult.needsFetch`, with the skip

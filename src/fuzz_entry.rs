@@ -215,3 +215,153 @@ pub fn json_inputs(data: &[u8]) {
         }
     }
 }
+
+/// REMIND planning on arbitrary bytes: a `reminders` section cut from the input (offsets, window;
+/// mostly invalid, which must give coded `PROFILE_*` errors), an appointment time and offset chosen
+/// by the bytes in zones with DST gaps, overlaps, 30- and 45-minute offsets; and, when the bytes
+/// are JSON, the planner's JSON input (a `MapResult` or Table B values) with a fixed schedule.
+/// Invariants: errors are coded, never `INTERNAL`; every code is a documented one; a created or
+/// updated reminder is before the start, has a snapshot and a `notAfterMs` not before it, and
+/// `remindDue` sends it at its instant; a created one is after the planning instant; planning
+/// again with the stored state changes nothing; the REMIND request builds or fails with a code.
+pub fn reminders(data: &[u8]) {
+    use crate::error::ErrorCode;
+    use crate::event::AppointmentEvent;
+    use crate::profile::{Profile, SanitizeMode};
+    use crate::remind::{self, codes, Action, DueAction, Existing, PlanInput, Status, Subject};
+    use crate::studio::StudioConfig;
+    use serde_json::json;
+
+    const ZONES: [&str; 6] = [
+        "America/New_York",
+        "Europe/London",
+        "Australia/Lord_Howe",
+        "Asia/Kolkata",
+        "Pacific/Chatham",
+        "America/Santiago",
+    ];
+    const OFFSETS: [&str; 9] = [
+        "-0500", "-0400", "+0000", "+0100", "+1030", "+1100", "+0530", "+1345", "-03:00",
+    ];
+    let b = |i: usize| usize::from(data.get(i).copied().unwrap_or(0));
+    let text = String::from_utf8_lossy(data.get(16..).unwrap_or(&[]));
+    let mut cut = text.split('|');
+    let offsets: Vec<&str> = cut.next().unwrap_or("").split(',').take(3).collect();
+    let (start, end) = (cut.next().unwrap_or("09:00"), cut.next().unwrap_or("19:00"));
+    let days: Vec<&str> = crate::profile::reminders::WEEKDAYS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| b(0) & (1 << i) != 0)
+        .map(|(_, d)| *d)
+        .collect();
+    let pick = |list: &[&'static str], i: usize| list.get(i % list.len()).copied().unwrap_or("");
+    let section = json!({
+        "offsets": offsets, "window": {"start": start, "end": end, "days": days},
+        "outsideWindow": pick(&["earlier", "later", "drop"], b(1)), "stockFlow": b(2) % 2 == 0,
+        "minSpacing": "2m", "minNotice": pick(&["0m", "1h", "90m"], b(1) / 3),
+        "onConfirmed": pick(&["keep", "cancel"], b(2) / 2),
+    });
+    let zone = ZONES.get(b(3) % ZONES.len()).copied().unwrap_or("UTC");
+    let cfg = StudioConfig::new("FW0123456789abcdef0123456789abcdef", "+15017122661");
+    let check = |subject: &Subject<'_>, p: &Profile, now: i64| {
+        let plan = match remind::plan_reminders(subject, p, now, &[]) {
+            Ok(plan) => plan,
+            Err(e) => {
+                assert_ne!(e.code, ErrorCode::Internal, "{e}");
+                assert!(!e.message.is_empty());
+                return;
+            }
+        };
+        let mut stored = Vec::new();
+        for r in &plan.reminders {
+            assert!(r.code.is_none_or(|c| codes::ALL.contains(&c)));
+            if let Some(s) = r.stored() {
+                assert!(s.due_at_ms < s.appointment_start_ms && s.not_after_ms >= s.due_at_ms);
+                assert!(s.snapshot.is_some());
+                assert_eq!(remind::remind_due(&s, s.due_at_ms).action, DueAction::Send);
+                if r.action == Action::Create {
+                    assert!(s.due_at_ms > now);
+                }
+                if let Err(e) =
+                    remind::build_remind_execution(&s, &cfg, None, now, SanitizeMode::Repair)
+                {
+                    assert_ne!(e.code, ErrorCode::Internal, "{e}");
+                }
+                stored.push(Existing {
+                    id: s.id.clone(),
+                    status: Status::Pending,
+                    appointment_start_ms: Some(s.appointment_start_ms),
+                });
+            }
+        }
+        let again = remind::plan_reminders(subject, p, now, &stored);
+        if let Ok(again) = again {
+            let live: Vec<&str> = again
+                .reminders
+                .iter()
+                .filter(|r| matches!(r.action, Action::Create | Action::Update))
+                .map(|r| r.id.as_str())
+                .collect();
+            assert_eq!(
+                live,
+                stored.iter().map(|s| s.id.as_str()).collect::<Vec<_>>()
+            );
+        }
+        let _ = serde_json::to_string(&plan);
+    };
+    let profile = Profile::from_value(json!({"sender": {"timeZone": zone}, "reminders": section}));
+    let profile = match profile {
+        Ok(p) => p,
+        Err(e) => {
+            assert!(e.code.as_str().starts_with("PROFILE_"), "{e}");
+            Profile::from_value(json!({"sender": {"timeZone": zone},
+                "reminders": {"offsets": ["24h", "1d@18:00"], "window": {"start": "09:00", "end": "19:00"}}}))
+            .unwrap_or_default()
+        }
+    };
+    let local = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        2000 + b(4) % 80,
+        1 + b(5) % 12,
+        1 + b(6) % 31,
+        b(7) % 24,
+        b(8) % 60,
+        b(9) % 60
+    );
+    let event = AppointmentEvent {
+        event_type: pick(
+            &[
+                "BOOKED",
+                "RESCHEDULED",
+                "MODIFIED",
+                "CONFIRMED",
+                "CANCELED",
+                "NOSHOWED",
+                "REMIND",
+            ],
+            b(10),
+        )
+        .into(),
+        patient_id: "P1".into(),
+        appointment_id: "A1".into(),
+        patient_phone: "+16175550143".into(),
+        appointment_datetime: local,
+        appointment_timezone: OFFSETS
+            .get(b(11) % OFFSETS.len())
+            .copied()
+            .unwrap_or("")
+            .into(),
+        ..Default::default()
+    };
+    let lead = i64::try_from(b(12) * 256 + b(13)).unwrap_or(0) * 60_000;
+    let start = crate::inbound::common::parse_iso(&event.appointment_datetime)
+        .map_or(0, |i| i.local.and_utc().timestamp_millis());
+    let zone_arg = (b(14) % 2 == 0).then_some(zone);
+    check(&Subject::event(&event, zone_arg), &profile, start - lead);
+    if let Ok(text) = std::str::from_utf8(data) {
+        match PlanInput::from_json(text) {
+            Ok(input) => check(&input.subject(), &profile, 1_750_000_000_000),
+            Err(e) => assert_ne!(e.code, ErrorCode::Internal, "{e}"),
+        }
+    }
+}

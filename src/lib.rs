@@ -13,6 +13,8 @@
 //! * [`phone`], [`time`] — E.164 normalization and DST-aware zones; [`pointer`](mod@pointer) — JSON pointers.
 //! * [`reply`] — patient replies (Twilio → EHR): reply parsing, Twilio signature verification,
 //!   SRM^S03/S04, FHIR write requests, EHR responses, Studio flow patching.
+//! * [`remind`] — REMIND planning: the reminders an event creates, updates or cancels, the late
+//!   rule, and the REMIND execution (the profile's `reminders` section).
 //!
 //! Everything that touches JavaScript lives in one module (`src/wasm.rs`, compiled only for
 //! `wasm32`); the rest of the crate is plain Rust and is tested natively with `cargo test`.
@@ -27,7 +29,8 @@
 //! 5. [`reply`] — patient replies back to the EHR;
 //! 6. [`profile`] — the mapping profile (it holds the `studio` and `reply` sections);
 //! 7. [`inbound`] — EHR messages → events (reads the profile, sanitizes with `studio`);
-//! 8. the wasm boundary, the fuzz entries and this root.
+//! 8. [`remind`] — reminder plans from mapped events;
+//! 9. the wasm boundary, the fuzz entries and this root.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -41,6 +44,7 @@ pub mod jsonw;
 pub mod phone;
 pub mod pointer;
 pub mod profile;
+pub mod remind;
 pub mod reply;
 pub mod studio;
 mod text;

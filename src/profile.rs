@@ -63,6 +63,7 @@ mod json;
 mod phones;
 mod presets;
 mod redox;
+pub mod reminders;
 mod reply;
 mod schema;
 mod sender;
@@ -132,6 +133,9 @@ pub struct Profile {
     /// Generic JSON mapping: JSON pointers per Table B key. See [`JsonRules`].
     #[serde(default, skip_serializing_if = "JsonRules::is_default")]
     pub json: JsonRules,
+    /// The REMIND schedule (offsets, outreach window, late rule). See [`reminders::Reminders`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<reminders::Reminders>,
 }
 
 /// The sections: key and schema, in the order of the JSON. A new section is one line here, one
@@ -149,6 +153,7 @@ const ROOT: &[(&str, Ty)] = &[
     ("fhir", Ty::Obj(fhir::SCHEMA)),
     ("redox", Ty::Obj(redox::SCHEMA)),
     ("json", Ty::Obj(json::SCHEMA)),
+    ("reminders", Ty::Obj(reminders::SCHEMA)),
 ];
 
 impl Profile {
@@ -214,6 +219,10 @@ impl Profile {
         defaults::validate(&self.defaults)?;
         reply::validate(&self.reply)?;
         studio::validate(&self.studio)?;
+        self.reminders
+            .as_ref()
+            .map(reminders::Reminders::schedule)
+            .transpose()?;
         Ok(())
     }
 }

@@ -34,6 +34,7 @@ use crate::{Error, ErrorCode};
 
 mod hl7;
 mod map;
+mod remind;
 mod reply;
 #[cfg(test)]
 mod tests;

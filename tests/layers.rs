@@ -25,6 +25,8 @@ const FLOORS: &[&[&str]] = &[
     &["profile"],
     // EHR messages → events.
     &["inbound"],
+    // REMIND planning from mapped events (reads the profile, builds the REMIND request).
+    &["remind"],
     // Entry points: the wasm boundary, the fuzz entries, the crate root.
     &["wasm", "fuzz_entry", "lib"],
 ];

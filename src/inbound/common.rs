@@ -466,6 +466,7 @@ impl<'p> Cx<'p> {
                 }
                 e.appointment_datetime = time::format_local(local);
                 e.appointment_timezone = time::format_offset(m);
+                self.r.ids.time_zone = Some(z.tz.name().to_owned());
                 self.prov(f, Provenance::path(src, z.start_rule));
                 self.prov(
                     tzf,
@@ -480,6 +481,7 @@ impl<'p> Cx<'p> {
                     self.dst_warning(r.resolution, f);
                     e.appointment_datetime = time::format_local(r.local);
                     e.appointment_timezone = time::format_offset(r.offset_minutes);
+                    self.r.ids.time_zone = Some(z.tz.name().to_owned());
                     self.prov(
                         f,
                         Provenance::path(src, "wall time without offset, read in the zone"),

@@ -172,6 +172,7 @@ fn local_start(
             if let Some(r) = time::resolve_local(z, local, cx.profile.sender.ambiguous_time) {
                 e.appointment_datetime = time::format_local(r.local);
                 e.appointment_timezone = time::format_offset(r.offset_minutes);
+                cx.r.ids.time_zone = Some(z.name().to_owned());
                 cx.warn("TABLEB_TIMEZONE_COMPUTED", "appointment_timezone was missing; computed from profile.sender.timeZone at the appointment time", Field::AppointmentTimezone);
                 cx.prov(
                     Field::AppointmentTimezone,

@@ -75,6 +75,8 @@ export interface ExtraIds {
   eventId?: string;
   /** The appointment this one replaces (R5 `replaces`, a Redox visit number change). */
   previousAppointmentId?: string;
+  /** The IANA zone the start was computed in (reminder windows are read in it); absent when only an offset was known. */
+  timeZone?: string;
 }
 
 /** What an input is. */
@@ -173,19 +175,7 @@ fn profile_text(v: &JsValue) -> Result<Option<String>, JsValue> {
     if v.is_undefined() || v.is_null() {
         return Ok(None);
     }
-    match v.as_string() {
-        Some(s) => Ok(Some(s)),
-        None => js_sys::JSON::stringify(v)
-            .ok()
-            .and_then(|s| s.as_string())
-            .map(Some)
-            .ok_or_else(|| {
-                to_js_error(Error::new(
-                    ErrorCode::BadArgument,
-                    "profile must be an object or JSON text",
-                ))
-            }),
-    }
+    json_text(v, "profile must be an object or JSON text").map(Some)
 }
 
 /// Profiles compiled by the free functions (`map(input, profile)`, `mapHl7`, `replyToHl7`, …),
@@ -241,6 +231,18 @@ pub(crate) fn profile_cache_len() -> usize {
     PROFILES.with(|c| c.borrow().entries.len())
 }
 
+/// An argument given as JSON text or as an object (stringified); `BAD_ARGUMENT` with `message`
+/// when it cannot be stringified.
+pub(super) fn json_text(v: &JsValue, message: &'static str) -> Result<String, JsValue> {
+    match v.as_string() {
+        Some(s) => Ok(s),
+        None => js_sys::JSON::stringify(v)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| to_js_error(Error::new(ErrorCode::BadArgument, message))),
+    }
+}
+
 /// A compiled profile: validate once, map many messages. Prefer it over the free functions in hot
 /// paths (an HL7 listener, a Twilio Function kept warm), and call `free()` (or use `using`) when done.
 ///
@@ -251,7 +253,7 @@ pub(crate) fn profile_cache_len() -> usize {
 /// ```
 #[wasm_bindgen]
 pub struct Mapper {
-    profile: CompiledProfile,
+    pub(super) profile: CompiledProfile,
 }
 
 #[wasm_bindgen]
@@ -398,7 +400,7 @@ fn no_studio_config() -> JsValue {
     ))
 }
 
-fn credentials_in(v: Option<JsValue>) -> Result<Option<Credentials>, JsValue> {
+pub(super) fn credentials_in(v: Option<JsValue>) -> Result<Option<Credentials>, JsValue> {
     // JSON.stringify + serde (measured: no slower than reading the two properties one by one
     // through Reflect, see docs/performance.md), with serde's checks and redacted messages.
     match v.filter(|v| !v.is_undefined() && !v.is_null()) {

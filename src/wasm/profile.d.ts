@@ -90,4 +90,18 @@ export interface Profile {
     eventTime?: string | string[];
     timeZone?: string | string[];
   };
+  reminders?: {
+    offsets?: string[];
+    window?: {
+      start?: string;
+      end?: string;
+      days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+    };
+    outsideWindow?: "earlier" | "later" | "drop";
+    minNotice?: string;
+    minSpacing?: string;
+    lateGrace?: string;
+    onConfirmed?: "keep" | "cancel";
+    stockFlow?: boolean;
+  };
 }

@@ -19,6 +19,7 @@ export const EXPORTS = [
   'buildStudioExecution', 'validateProfile', 'presets',
   'parseReply', 'verifyTwilioSignature', 'replyToHl7', 'replyToFhir', 'parseEhrResponse', 'patchStudioFlow',
   'replyBodyCandidates',
+  'planReminders', 'remindDue', 'buildRemindExecution',
 ];
 
 /** @typedef {Record<string, any>} Api */
@@ -597,6 +598,95 @@ cases.push(
       return { changes: r.changes.map((/** @type {any} */ c) => `${c.widget}:${c.property}`), again: again.changes.length };
     },
     expected: { changes: ['confirm_booked:body.event_type', 'set_global_variables:variables.IE_ENDPOINT'], again: 0 },
+  },
+);
+
+// ---- reminders -------------------------------------------------------------------------------
+
+const REMIND_PROFILE = {
+  ...PROFILE,
+  reminders: { offsets: ['72h', '1d@18:00'], window: { start: '09:00', end: '19:00', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] } },
+};
+/** 2025-03-01T12:00Z: SIU_NY's appointment is Monday 2025-03-10 08:30 EDT (New York went to DST on the 9th). */
+const PLAN_NOW = Date.UTC(2025, 2, 1, 12, 0);
+
+cases.push(
+  {
+    name: 'planReminders: a MapResult → reminders in the zone (DST-aware), moved into the window, stable ids',
+    run: (api) => {
+      const result = api.mapHl7(SIU_NY, REMIND_PROFILE);
+      const plan = api.planReminders(result, REMIND_PROFILE, PLAN_NOW);
+      const again = api.planReminders(result.event, REMIND_PROFILE, PLAN_NOW + 60_000, plan.reminders.map((/** @type {any} */ r) => ({ id: r.id, status: 'pending' })));
+      return {
+        zone: [result.ids.timeZone, plan.timeZone],
+        key: /^ak1-[0-9a-f]{32}$/.test(plan.appointmentKey),
+        rows: plan.reminders.map((/** @type {any} */ r) => [r.offset, r.action, r.dueLocal, r.dueOffset, r.dueAt, r.moved ?? null, r.notAfter]),
+        ids: plan.reminders.every((/** @type {any} */ r) => /^rm1-[0-9a-f]{32}$/.test(r.id)),
+        snapshot: plan.reminders[0].snapshot.appointment_id,
+        again: again.reminders.map((/** @type {any} */ r, /** @type {number} */ i) => [r.action, r.id === plan.reminders[i].id]),
+      };
+    },
+    expected: {
+      zone: ['America/New_York', 'America/New_York'],
+      key: true,
+      rows: [
+        // 72 h before Monday 08:30 EDT is Friday 07:30 EST: before the window → Thursday 19:00 EST.
+        ['72h', 'create', '2025-03-06T19:00:00', '-0500', '2025-03-07T00:00:00Z', 'earlier', 'window'],
+        // The day before at 18:00 is a Sunday (no Sundays) → Saturday 19:00 EST.
+        ['1d@18:00', 'create', '2025-03-08T19:00:00', '-0500', '2025-03-09T00:00:00Z', 'earlier', 'window'],
+      ],
+      ids: true,
+      snapshot: 'FL%2F1',
+      again: [['update', true], ['update', true]],
+    },
+  },
+  {
+    name: 'planReminders: CANCELED cancels the stored ones; a past appointment gets none',
+    run: (api) => {
+      const m = new api.Mapper(REMIND_PROFILE);
+      const booked = m.planReminders(m.mapHl7(SIU_NY), PLAN_NOW);
+      const stored = booked.reminders.map((/** @type {any} */ r) => ({ id: r.id, status: 'pending', appointmentStartMs: r.appointmentStartMs }));
+      const canceled = m.planReminders({ ...m.mapHl7(SIU_NY).event, event_type: 'CANCELED' }, PLAN_NOW, stored);
+      const past = m.planReminders(m.mapHl7(SIU_NY), Date.UTC(2025, 2, 11), stored);
+      m.free();
+      return {
+        canceled: [canceled.code, canceled.reminders.map((/** @type {any} */ r) => `${r.action}:${r.code}`)],
+        past: [past.code, past.reminders.length],
+      };
+    },
+    expected: {
+      canceled: ['REMIND_APPOINTMENT_CANCELED', ['cancel:REMIND_APPOINTMENT_CANCELED', 'cancel:REMIND_APPOINTMENT_CANCELED']],
+      past: ['REMIND_APPOINTMENT_PAST', 2],
+    },
+  },
+  {
+    name: 'remindDue and buildRemindExecution: send in time, skip when late; the snapshot with event_type REMIND',
+    run: (api) => {
+      const plan = api.planReminders(api.mapHl7(SIU_NY, REMIND_PROFILE), REMIND_PROFILE, PLAN_NOW);
+      const r = plan.reminders[0];
+      const m = new api.Mapper(REMIND_PROFILE);
+      const x = m.remindExecution(r, undefined, r.dueAtMs + 90_000);
+      const free = api.buildRemindExecution(r, REMIND_PROFILE.studio, undefined, r.dueAtMs + 90_000);
+      m.free();
+      const params = JSON.parse(x.request.form.Parameters);
+      return {
+        due: [api.remindDue(r, r.dueAtMs - 1).action, api.remindDue(r, r.dueAtMs).action, api.remindDue(r, r.notAfterMs + 1).code],
+        params: [params.event_type, params.event_datetime_utc, params.appointment_id],
+        key: x.request.idempotencyKey === r.id,
+        same: free.request.body === x.request.body,
+      };
+    },
+    expected: {
+      due: ['wait', 'send', 'REMIND_WINDOW_CLOSED'],
+      params: ['REMIND', '2025-03-07T00:01:30Z', 'FL%2F1'],
+      key: true,
+      same: true,
+    },
+  },
+  {
+    name: 'planReminders: a profile with three offsets for the stock flow → PROFILE_BAD_VALUE at the third',
+    run: (api) => api.planReminders({}, { reminders: { offsets: ['72h', '24h', '2h'] } }, PLAN_NOW),
+    throws: { instanceofError: true, code: 'PROFILE_BAD_VALUE', position: { pointer: '/reminders/offsets/2' } },
   },
 );
 

@@ -144,3 +144,44 @@ test('cli map --send: creates the execution through twilio-node (fake Studio ser
 function fixture_(f) {
   return path.join(ROOT, 'tests', 'fixtures', 'twilio', f);
 }
+
+test('cli reminders: the plan in local and UTC time, moves and codes; --json; --now in the past', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-cli-remind-'));
+  try {
+    const profile = JSON.parse(fs.readFileSync(path.join(SAMPLES, 'profile.json'), 'utf8'));
+    profile.reminders = {
+      offsets: ['48h', '1d@18:00'],
+      window: { start: '09:00', end: '19:00', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
+    };
+    const p = path.join(dir, 'profile.json');
+    fs.writeFileSync(p, JSON.stringify(profile));
+    const siu = path.join(SAMPLES, 'siu_s12_booked.hl7');
+    const r = cli(['reminders', siu, '--profile', p, '--now', '2026-12-02T17:15:00Z']);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines[0], 'BOOKED: appointment 2026-12-15T10:15:00 -0800 (America/Los_Angeles) = 2026-12-15T18:15:00Z');
+    assert.match(lines[1], /^appointment key ak1-[0-9a-f]{32}$/);
+    assert.match(lines[2], /^ {2}offset +action +local \(America\/Los_Angeles\) +UTC +code \/ note$/);
+    // 48 h before Tuesday 10:15 is a Sunday (no Sundays): Saturday 19:00. The day before at 18:00 is in the window.
+    assert.match(lines[3], /^ {2}48h +create +2026-12-12 19:00 -0800 Sat +2026-12-13T03:00:00Z +moved earlier; not after 2026-12-13T03:00:00Z \(window\)$/);
+    assert.match(lines[4], /^ {2}1d@18:00 +create +2026-12-14 18:00 -0800 Mon +2026-12-15T02:00:00Z +not after 2026-12-15T03:00:00Z \(window\)$/);
+    assert.equal(lines.length, 5);
+    const j = cli(['reminders', siu, '--profile', p, '--now', '2026-12-02T17:15:00Z', '--json']);
+    assert.equal(j.status, 0, j.stderr);
+    const plan = JSON.parse(j.stdout);
+    assert.deepEqual(plan.reminders.map((/** @type {any} */ x) => [x.offset, x.action, x.dueAt]), [
+      ['48h', 'create', '2026-12-13T03:00:00Z'],
+      ['1d@18:00', 'create', '2026-12-15T02:00:00Z'],
+    ]);
+    const existing = path.join(dir, 'existing.json');
+    fs.writeFileSync(existing, JSON.stringify(plan.reminders.map((/** @type {any} */ x) => ({ id: x.id, status: 'pending' }))));
+    const past = cli(['reminders', siu, '--profile', p, '--now', '2026-12-16T00:00:00Z', '--existing', existing]);
+    assert.equal(past.status, 0, past.stderr);
+    assert.match(past.stdout, /\nplan: REMIND_APPOINTMENT_PAST \(the appointment starts before now\)\n/);
+    assert.equal((past.stdout.match(/ cancel +REMIND_APPOINTMENT_PAST/g) ?? []).length, 2);
+    assert.equal(cli(['reminders', siu, '--profile', p, '--now', 'tomorrow']).status, 2);
+    assert.equal(cli(['reminders', siu]).status, 2);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -12,6 +12,8 @@
 //   signature, no bodySHA256, other flow), EHR rejection, and PHI-free logs.
 // Run 2 (.wasm as a private asset, removed from node_modules; profile inline in the environment;
 //   EHR_BRIDGE_ON_CONFLICT=end-and-retry; replies → FHIR read-then-write).
+// Run 3 (reminders in the fake's Sync API: /ehr-event plans them, parallel /remind-due calls send
+//   each exactly once when it comes due, with the stored snapshot as REMIND).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -32,6 +34,7 @@ import {
   FROM,
   HL7_AUTH,
   RATE_LIMITED_429,
+  SYNC_SERVICE_SID,
   UNAVAILABLE_503,
   freePort,
   startFake,
@@ -615,6 +618,115 @@ describe(`${node}: twilio-run, .wasm as a private asset, inline profile, end-and
     assert.equal(write.request.method, 'PUT');
     assert.equal(write.request.headers['If-Match'], ETAG);
     assert.equal(write.request.body.status, 'cancelled');
+  });
+});
+
+// ---- run 3 -----------------------------------------------------------------------------------
+
+describe(`${node}: twilio-run, reminders in Sync: /ehr-event plans, parallel /remind-due send each once`, () => {
+  /** @type {Awaited<ReturnType<typeof startFake>>} */
+  let fake;
+  /** @type {Awaited<ReturnType<typeof startTwilioRun>>} */
+  let tr;
+  /** @type {string} */
+  let dir;
+  /** @type {any} */
+  let profile;
+  const ZONE = 'America/Los_Angeles';
+
+  before(async () => {
+    fake = await startFake({ api });
+    profile = {
+      ...SAMPLE_PROFILE,
+      studio: { flowSid: FLOW_SID, from: FROM, baseUrl: fake.origin },
+      reminders: { offsets: ['2h'], minNotice: '0m', lateGrace: '10m' },
+    };
+    dir = makeService({
+      env: {
+        ACCOUNT_SID,
+        AUTH_TOKEN,
+        EHR_BRIDGE_PROFILE: JSON.stringify(profile),
+        EHR_BRIDGE_EVENT_TOKEN: EVENT_TOKEN,
+        TWILIO_SYNC_SERVICE_SID: SYNC_SERVICE_SID,
+        EHR_BRIDGE_SYNC_BASE_URL: fake.origin,
+      },
+    });
+    tr = await startTwilioRun(dir);
+    TIMINGS.run3Start = tr.startMs;
+  });
+
+  after(async () => {
+    await tr?.stop();
+    await fake?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Wall time and ±HHMM offset in ZONE at an instant (whole seconds). @param {number} ms */
+  function local(ms) {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+        .formatToParts(ms)
+        .map((p) => [p.type, p.value]),
+    );
+    const wall = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+    const off = Math.round((Date.parse(`${wall}Z`) - Math.floor(ms / 1000) * 1000) / 60_000);
+    const a = Math.abs(off);
+    return { wall, offset: `${off < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}${String(a % 60).padStart(2, '0')}` };
+  }
+
+  test('three bookings due in seconds: planned into Sync, sent once each by four concurrent /remind-due calls', async () => {
+    const base = new api.Mapper(profile).mapHl7(SAMPLE_SIU).event;
+    const start = Date.now() + 2 * 3_600_000 + 9_000;
+    const { wall, offset } = local(start);
+    const events = [0, 1, 2].map((i) => ({
+      ...base,
+      event_datetime_utc: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      patient_id: `E2E-P${i}`,
+      appointment_id: `E2E-A${i}`,
+      patient_phone: `+1971555012${i}`,
+      appointment_datetime: wall,
+      appointment_timezone: offset,
+    }));
+    for (const e of events) {
+      const res = await post(`${tr.base}/ehr-event`, { json: e });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.deepEqual(res.body.reminders.actions, { create: 1 });
+      assert.match(res.body.reminders.appointmentKey, /^ak1-[0-9a-f]{32}$/);
+    }
+    assert.equal(fake.take().filter((r) => r.path.includes('/Executions')).length, 3, 'the three BOOKED executions');
+    const due = fake.syncItems('ehr-bridge-reminders-due');
+    assert.equal(due.length, 3);
+    assert.equal(fake.syncItems('ehr-bridge-reminders-appointments').length, 3);
+    const dueAt = Math.max(...due.map((i) => i.data.reminder.dueAtMs));
+    const early = await post(`${tr.base}/remind-due`, { json: {} });
+    if (Date.now() < dueAt - 500) assert.equal(early.body.claimed, 0, JSON.stringify(early.body));
+    await new Promise((r) => setTimeout(r, Math.max(0, dueAt - Date.now() + 200)));
+    const runs = await Promise.all([0, 1, 2, 3].map(() => post(`${tr.base}/remind-due`, { json: {} })));
+    for (const r of runs) assert.equal(r.status, 200, JSON.stringify(r.body));
+    const sent = runs.reduce((n, r) => n + r.body.sent, 0) + (early.body.sent ?? 0);
+    assert.equal(sent, 3, JSON.stringify(runs.map((r) => r.body)));
+    const creates = fake.take().filter((r) => r.path === `/v2/Flows/${FLOW_SID}/Executions`);
+    assert.equal(creates.length, 3, 'exactly one REMIND per reminder');
+    for (const c of creates) {
+      const p = JSON.parse(c.form?.Parameters ?? '{}');
+      const e = events.find((x) => x.patient_id === p.patient_id);
+      assert.ok(e, 'a planned appointment');
+      assert.equal(c.form?.To, e.patient_phone);
+      assert.equal(p.event_type, 'REMIND');
+      assert.match(p.event_datetime_utc, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      assert.deepEqual({ ...p, event_type: e.event_type, event_datetime_utc: e.event_datetime_utc }, e);
+    }
+    assert.deepEqual(fake.syncItems('ehr-bridge-reminders-due'), []);
+    const states = fake.syncItems('ehr-bridge-reminders-appointments').flatMap((i) => Object.values(i.data.reminders).map((/** @type {any} */ x) => x.status));
+    assert.deepEqual(states, ['sent', 'sent', 'sent']);
+    const again = await post(`${tr.base}/remind-due`, { json: {} });
+    assert.deepEqual([again.status, again.body.claimed, again.body.sent], [200, 0, 0]);
+    assert.deepEqual(fake.take().filter((r) => r.path.includes('/Executions')), []);
+    // Logs: counts and codes; no patient values.
+    const out = tr.output();
+    const logs = adapterLogs(out).filter((l) => l.fn === 'remind-due');
+    assert.ok(logs.length >= 5 && logs.every((l) => l.status === 200));
+    for (const e of events) for (const v of [e.patient_phone, e.patient_first_name, e.patient_last_name]) assert.ok(!out.includes(v), 'no PHI in the logs');
   });
 });
 

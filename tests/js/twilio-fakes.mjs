@@ -1,7 +1,7 @@
 // @ts-check
-// A local fake of the Twilio Studio v2 Executions API and of the EHR endpoints (HL7 over HTTP and a
-// FHIR server), recording every request. Shared by tests/js/twilio-adapters.test.mjs (in-process)
-// and tests/js/twilio-e2e.test.mjs (twilio-run).
+// A local fake of the Twilio Studio v2 Executions API, of the Sync v1 Maps API (the reminder store)
+// and of the EHR endpoints (HL7 over HTTP and a FHIR server), recording every request. Shared by
+// tests/js/twilio-adapters.test.mjs (in-process) and tests/js/twilio-e2e.test.mjs (twilio-run).
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -25,6 +25,9 @@ export const UNAVAILABLE_503 = {
   status: 503,
   body: { code: 20503, message: 'Service Unavailable', more_info: 'https://www.twilio.com/docs/errors/20503', status: 503 },
 };
+
+/** The Sync service of the fake. */
+export const SYNC_SERVICE_SID = 'IS0123456789abcdef0123456789abcdef';
 
 /** Test credentials (format-valid, not real). */
 export const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
@@ -52,6 +55,11 @@ export const executionSid = (n) => `FN${n.toString(16).padStart(32, '0')}`;
  * - `POST /v2/Flows/{FW}/Executions/{FN}` (form, `Status=ended`): 200, or the next scripted response.
  * - `POST /ehr/hl7`: an `ACK` built with the package's `buildAck` (MSA-2 = the SRM's MSH-10), or scripted.
  * - `GET /fhir/Appointment/{id}` → the Appointment with `ETag`; `PUT|PATCH` → 200 (or scripted).
+ * - Sync v1 (`/v1/Services/{IS}/Maps…`, Basic auth): maps by unique name (fetch, create: 409 when
+ *   it exists), map items (create: 409 54208 when the key exists; fetch / update / delete: 404
+ *   54201, and 412 54205 when `If-Match` is not the current revision; list in key order with
+ *   `Order`, `PageSize`, `PageToken` and `meta.next_page_url`), like the documented API; each
+ *   write bumps the item's `revision`. `failSync(n)`: the next n Sync calls answer 503.
  * @param {{ api: any, fhirAppointment?: (id: string) => object }} opts
  */
 export async function startFake({ api, fhirAppointment }) {
@@ -63,6 +71,12 @@ export async function startFake({ api, fhirAppointment }) {
   const ehrScript = [];
   let counter = 0;
   const expectedAuth = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
+  /** @type {Map<string, { sid: string, items: Map<string, { data: unknown, revision: number, ttl: number | null, created: string, updated: string }> }>} */
+  const syncMaps = new Map();
+  let syncFailures = 0;
+  let revisions = 0;
+  /** @param {string} host @param {string} path @param {URLSearchParams} q */
+  const absolute = (host, path, q) => `http://${host}${path}?${q.toString()}`;
 
   const server = http.createServer((req, res) => {
     /** @type {Buffer[]} */
@@ -108,6 +122,74 @@ export async function startFake({ api, fhirAppointment }) {
         const ack = api.buildAck(raw, { code: 'accept', controlId: `ACK${recorded.length}`, timestamp: '20260101120000+0000' });
         return reply(200, ack.message, { 'Content-Type': 'application/hl7-v2' });
       }
+      const sync = url.pathname.match(/^\/v1\/Services\/(IS[0-9a-f]{32})\/Maps(?:\/([^/]+)(?:\/Items(?:\/([^/]+))?)?)?$/);
+      if (sync) {
+        rec.form = Object.fromEntries(new URLSearchParams(raw));
+        if (headers.authorization !== expectedAuth) return reply(401, { code: 20003, message: 'Authenticate', status: 401 });
+        if (syncFailures > 0) {
+          syncFailures--;
+          return reply(503, { code: 20503, message: 'Service Unavailable', status: 503 });
+        }
+        if (sync[1] !== SYNC_SERVICE_SID) return reply(404, { code: 20404, message: 'service not found', status: 404 });
+        const mapName = sync[2] === undefined ? undefined : decodeURIComponent(sync[2]);
+        const itemKey = sync[3] === undefined ? undefined : decodeURIComponent(sync[3]);
+        const notFound = (/** @type {number} */ code) => reply(404, { code, message: 'not found', status: 404 });
+        const mapJson = (/** @type {string} */ name) => ({ sid: syncMaps.get(name)?.sid, unique_name: name, service_sid: sync[1], revision: '0' });
+        if (mapName === undefined) {
+          if (req.method !== 'POST') return reply(405, { message: 'method' });
+          const name = rec.form.UniqueName;
+          if (syncMaps.has(name)) return reply(409, { code: 54301, message: 'Unique name already exists', status: 409 });
+          syncMaps.set(name, { sid: `MP${(syncMaps.size + 1).toString(16).padStart(32, '0')}`, items: new Map() });
+          return reply(201, mapJson(name));
+        }
+        const map = syncMaps.get(mapName);
+        if (!map) return notFound(54300);
+        const itemJson = (/** @type {string} */ key) => {
+          const it = map.items.get(key);
+          return { key, service_sid: sync[1], map_sid: map.sid, url: `https://sync.twilio.com${url.pathname}`, revision: String(it?.revision), data: it?.data, date_expires: null, date_created: it?.created, date_updated: it?.updated, created_by: 'system' };
+        };
+        const now = new Date().toISOString();
+        if (itemKey === undefined && sync[0].endsWith('/Items')) {
+          if (req.method === 'POST') {
+            const key = rec.form.Key;
+            if (map.items.has(key)) return reply(409, { code: 54208, message: 'Map Item already exists', status: 409 });
+            map.items.set(key, { data: JSON.parse(rec.form.Data), revision: ++revisions, ttl: rec.form.ItemTtl ? Number(rec.form.ItemTtl) : null, created: now, updated: now });
+            return reply(201, itemJson(key));
+          }
+          // List in key order.
+          const order = url.searchParams.get('Order') === 'desc' ? -1 : 1;
+          const size = Number(url.searchParams.get('PageSize') ?? '50');
+          const after = url.searchParams.get('PageToken');
+          const keys = [...map.items.keys()].sort((a, b) => (a < b ? -order : a > b ? order : 0));
+          const from = after === null ? 0 : keys.findIndex((k) => (order > 0 ? k > after : k < after));
+          const pageKeys = from < 0 ? [] : keys.slice(from, from + size);
+          const more = from >= 0 && from + size < keys.length;
+          const host = req.headers.host ?? '127.0.0.1';
+          const next = new URLSearchParams({ Order: order > 0 ? 'asc' : 'desc', PageSize: String(size), PageToken: pageKeys.at(-1) ?? '' });
+          return reply(200, {
+            items: pageKeys.map(itemJson),
+            meta: { page: 0, page_size: size, first_page_url: absolute(host, url.pathname, new URLSearchParams({ PageSize: String(size) })), previous_page_url: null, url: absolute(host, url.pathname, url.searchParams), next_page_url: more ? absolute(host, url.pathname, next) : null, key: 'items' },
+          });
+        }
+        if (itemKey === undefined) return reply(200, mapJson(mapName));
+        const it = map.items.get(itemKey);
+        if (!it) return notFound(54201);
+        const ifMatch = headers['if-match'];
+        if (req.method !== 'GET' && ifMatch !== undefined && ifMatch !== String(it.revision)) {
+          return reply(412, { code: 54205, message: 'The revision of the Map Item does not match the expected revision', status: 412 });
+        }
+        if (req.method === 'GET') return reply(200, itemJson(itemKey));
+        if (req.method === 'DELETE') {
+          map.items.delete(itemKey);
+          res.writeHead(204);
+          return res.end();
+        }
+        if (rec.form.Data !== undefined) it.data = JSON.parse(rec.form.Data);
+        if (rec.form.ItemTtl !== undefined) it.ttl = Number(rec.form.ItemTtl);
+        it.revision = ++revisions;
+        it.updated = now;
+        return reply(200, itemJson(itemKey));
+      }
       const fhir = url.pathname.match(/^\/fhir\/Appointment\/([^/]+)$/);
       if (fhir && fhirAppointment) {
         const next = ehrScript.shift();
@@ -134,6 +216,15 @@ export async function startFake({ api, fhirAppointment }) {
     take() {
       return recorded.splice(0, recorded.length);
     },
+    /** The next `n` Sync calls answer 503. @param {number} n */
+    failSync: (n) => {
+      syncFailures = n;
+    },
+    /** The items of a Sync map, in key order (`[]` when the map does not exist). @param {string} name */
+    syncItems: (name) =>
+      [...(syncMaps.get(name)?.items.entries() ?? [])]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, v]) => ({ key, data: /** @type {any} */ (v.data), revision: String(v.revision), ttl: v.ttl })),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -2,7 +2,7 @@
 // (CommonJS, node16 / nodenext).
 import twilioAdapters = require('ehr-studio-bridge/twilio');
 import slim = require('ehr-studio-bridge/slim');
-import type { EventHandlerOptions, FunctionHandler, ReplyHandlerOptions } from 'ehr-studio-bridge/twilio';
+import type { DueRemindersHandlerOptions, EventHandlerOptions, FunctionHandler, ReminderStore, ReplyHandlerOptions } from 'ehr-studio-bridge/twilio';
 
 const store = new Map<string, string>();
 const eventOptions: EventHandlerOptions = {
@@ -36,4 +36,19 @@ const bodies: string[] = twilioAdapters.replyBodyCandidates({ flow_sid: 'FW…' 
 // @ts-expect-error: onConflict is "reject" | "end-and-retry"
 twilioAdapters.createEventHandler({ onConflict: 'end' });
 
-export = { onEvent, onReply, ready, mapper, input, bodies };
+// Reminders: a host-provided store, or the Sync one from the environment.
+const memory: ReminderStore = {
+  load: async () => ({ reminders: [{ id: 'rm1-…', status: 'pending' }], version: 1 }),
+  apply: async (plan) => plan.reminders.length >= 0,
+  claimDue: async () => [],
+  finish: async () => {},
+  release: async () => {},
+};
+const dueOptions: DueRemindersHandlerOptions = { reminders: memory, batchSize: 5, leaseMs: 60_000, clock: () => Date.now() };
+const onDue: FunctionHandler = twilioAdapters.createDueRemindersHandler(dueOptions);
+const onEventWithReminders: FunctionHandler = twilioAdapters.createEventHandler({ reminders: (context) => twilioAdapters.syncReminderStoreFromContext(context) });
+const sync: ReminderStore = twilioAdapters.createSyncReminderStore({ client: {}, serviceSid: 'IS…', prefix: 'clinic' });
+// @ts-expect-error: batchSize is a number
+twilioAdapters.createDueRemindersHandler({ batchSize: '5' });
+
+export = { onEvent, onReply, ready, mapper, input, bodies, onDue, onEventWithReminders, sync };

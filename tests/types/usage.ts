@@ -73,3 +73,23 @@ export const viaFhir: MapResult = mapFhir({ resourceType: 'Appointment' }, profi
 export const viaRedox: MapResult = mapRedox('{}');
 export const viaJson: MapResult = mapJson({ event_type: 'BOOKED' }, profile);
 export const fetchList: string[] | undefined = viaMap.needsFetch?.resources.map((r) => r.reference);
+
+import { buildRemindExecution, planReminders, remindDue } from 'ehr-studio-bridge';
+import type { ExistingReminder, PlannedReminder, RemindExecution, ReminderDue, ReminderPlan, StoredReminder } from 'ehr-studio-bridge';
+export const row: StoredReminder = { id: 'rm1-…', dueAtMs: 0, notAfterMs: 0, appointmentStartMs: 0, status: 'pending' };
+export const remindProfile: Profile = {
+  reminders: { offsets: ['72h', '1d@18:00'], window: { start: '09:00', end: '19:00', days: ['mon', 'sat'] }, outsideWindow: 'later', onConfirmed: 'cancel', stockFlow: true },
+};
+// @ts-expect-error days are mon … sun
+export const badDays: Profile = { reminders: { window: { days: ['monday'] } } };
+export const stored: ExistingReminder[] = [{ id: 'rm1-…', status: 'sent', appointmentStartMs: 0 }];
+export const plan: ReminderPlan = planReminders(mapped, remindProfile, Date.now(), stored);
+export const first: PlannedReminder | undefined = plan.reminders.find((r) => r.action === 'create');
+export const due: ReminderDue | null = first ? remindDue(first, Date.now()) : null;
+export const remind: RemindExecution | null = first ? buildRemindExecution(first, { flowSid: 'FW…', from: '+1' }) : null;
+export const zone: string | undefined = mapped.ids.timeZone;
+{
+  using mapper = new Mapper(remindProfile);
+  const p: ReminderPlan = mapper.planReminders(values ?? mapped);
+  void p;
+}

@@ -11,6 +11,10 @@
 // The package is loaded from node_modules, or — when EHR_BRIDGE_WASM_ASSET is set (e.g.
 // /ehr_studio_bridge_bg.wasm) — the .wasm is read from that private asset and instantiated
 // synchronously (ehr-studio-bridge/slim). Everything is configured in the environment (.env.example).
-const { createEventHandler } = require('ehr-studio-bridge/twilio');
+//
+// Reminders: with TWILIO_SYNC_SERVICE_SID set and a `reminders` section in the profile, each event
+// also plans the appointment's REMIND executions into Twilio Sync (before the execution is
+// started; /remind-due sends them). Without it, no reminders are planned.
+const { createEventHandler, syncReminderStoreFromContext } = require('ehr-studio-bridge/twilio');
 
-exports.handler = createEventHandler();
+exports.handler = createEventHandler({ reminders: syncReminderStoreFromContext });

@@ -330,6 +330,7 @@ pub(super) fn localize_start(
             }
             e.appointment_datetime = time::format_local(local);
             e.appointment_timezone = time::format_offset(m);
+            cx.r.ids.time_zone = Some(z.name().to_owned());
             cx.prov(
                 f,
                 Provenance::path(path, "zoned start converted to profile.sender.timeZone"),
@@ -363,6 +364,7 @@ pub(super) fn localize_start(
                 dst_warning(cx, r.resolution, f);
                 e.appointment_datetime = time::format_local(r.local);
                 e.appointment_timezone = time::format_offset(r.offset_minutes);
+                cx.r.ids.time_zone = Some(z.name().to_owned());
                 cx.prov(
                     f,
                     Provenance::path(path, "wall time in profile.sender.timeZone"),
