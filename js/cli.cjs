@@ -7,6 +7,7 @@
 //   ehr-studio-bridge ack   <file|-> [accept|error|reject]
 //   ehr-studio-bridge map   <file|-> [--profile p.json] [--preset name] [--json] [--send]
 //   ehr-studio-bridge reply <body-file|-> --profile p.json [--fhir] [--json]
+//   ehr-studio-bridge serve|status|replay …     the HL7 engine (engine/cli.cjs, docs/engine.md)
 //
 // `map --send` creates the Studio execution with twilio-node (an optional peer dependency), using
 // TWILIO_ACCOUNT_SID and either TWILIO_API_KEY + TWILIO_API_SECRET or TWILIO_AUTH_TOKEN.
@@ -40,6 +41,8 @@ const USAGE = `usage:
                                                 --send creates it with twilio-node
   ehr-studio-bridge reply <body|-> --profile p.json [--fhir] [--json]
                                                 the EHR request for a patient reply (SRM^S03/S04, or FHIR)
+  ehr-studio-bridge serve|status|replay …       the HL7 engine: MLLP listener, durable queue, Studio
+                                                delivery, replies (serve --help)
 `;
 
 /** Split `--flag value` options from positional arguments. @param {string[]} args */
@@ -197,6 +200,7 @@ async function main(argv) {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (cmd === 'serve' || cmd === 'status' || cmd === 'replay') return require('./engine/cli.cjs').main(cmd, args, loadApi());
   const { o, rest: positional } = options(args);
   const [file, ...rest] = positional;
   if (!file || !['parse', 'query', 'ack', 'map', 'reply'].includes(cmd)) {
