@@ -105,7 +105,10 @@ function createIntake(o) {
     };
     let r;
     try {
+      // One ACK per message: the accept (commit) ACK MSH-15 asks for; when MSH-15 declines one
+      // (NE, or ER/SU for this outcome), the application ACK MSH-16 asks for; else none.
       r = api.buildAck(input, options);
+      if (r.message === null) r = api.buildAck(input, { ...options, level: 'application' });
     } catch {
       // No readable MSH: acknowledge against a stand-in header (reject, empty MSA-2).
       r = api.buildAck(NO_MSH, { ...options, code: 'reject', error: { hl7Code: a.hl7Code ?? 100 }, text: a.text ?? 'no readable MSH segment' });

@@ -40,7 +40,7 @@ export const AUTH_TOKEN = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 export const FLOW_SID = 'FW5c1d0e0a4b3c2d1e0f9a8b7c6d5e4f3a';
 export const FROM = '+15035550100';
 
-const SAMPLE = fs.readFileSync(path.join(ROOT, 'samples', 'siu_s12_booked.hl7'), 'latin1');
+const SAMPLE = fs.readFileSync(path.join(ROOT, 'samples', 'siu_s12_booked.hl7'), 'utf8');
 export const SAMPLE_PROFILE = JSON.parse(fs.readFileSync(path.join(ROOT, 'samples', 'profile.json'), 'utf8'));
 
 /**
