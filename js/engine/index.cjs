@@ -79,7 +79,8 @@ async function createEngine(options) {
     if (t.client && profile.studio.baseUrl) client.studio.baseUrl = profile.studio.baseUrl;
     const d = options.delivery ?? {};
     const rate = intOption(d.ratePerSecond, 20, 0.001, 'delivery.ratePerSecond');
-    const burst = intOption(d.burst, Math.max(1, Math.floor(rate)), 1, 'delivery.burst');
+    // Burst 1 by default: at most `rate` creates in any one-second window, never 2 × rate.
+    const burst = intOption(d.burst, 1, 1, 'delivery.burst');
     const account = t.accountSid ?? client.accountSid ?? 'default';
     const bucket = store.multiReplica ? storeBucket(store, `studio:${account}`, rate, burst) : localBucket(rate, burst);
     handlers.push(createStudioHandler({ client, rate: bucket, options: d, logger }));

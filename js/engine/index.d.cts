@@ -156,6 +156,7 @@ export interface DeliveryOptions {
   concurrency?: number;
   /** Executions per second per account, shared by all engines on a Postgres store (default 20). */
   ratePerSecond?: number;
+  /** Tokens that may be spent at once (default 1: never more than `ratePerSecond` creates in any second). */
   burst?: number;
   /** 409: wait and retry in order (default), or end the contact's execution once it is older than `staleAfterMs`. */
   onConflict?: "wait" | "end-stale";
@@ -169,6 +170,9 @@ export interface DeliveryOptions {
   maxAttempts?: number;
   /** Reconciliation lists executions created since the doubtful attempt minus this (default 120000). */
   reconcileSkewMs?: number;
+  /** Reconcile an in-doubt job only this long after its doubtful attempt began (default 30000; must
+   *  exceed the Twilio request timeout, so the doubtful request can no longer be processed). */
+  reconcileAfterMs?: number;
   backoff?: { rateLimitedMs?: number; serverErrorMs?: number; networkMs?: number; capMs?: number };
 }
 

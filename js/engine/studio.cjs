@@ -92,6 +92,7 @@ function sameParameters(data, ours) {
  *   maxConflictWaits?: number,
  *   maxAttempts?: number,
  *   reconcileSkewMs?: number,
+ *   reconcileAfterMs?: number,
  *   backoff?: { rateLimitedMs?: number, serverErrorMs?: number, networkMs?: number, capMs?: number },
  * }} DeliveryOptions
  */
@@ -111,6 +112,7 @@ function createStudioHandler(o) {
   const maxConflictWaits = opt.maxConflictWaits ?? 120;
   const maxAttempts = opt.maxAttempts ?? 25;
   const skewMs = opt.reconcileSkewMs ?? 120_000;
+  const settleMs = opt.reconcileAfterMs ?? 30_000;
   const b = { rateLimitedMs: 1000, serverErrorMs: 2000, networkMs: 2000, capMs: 300_000, ...opt.backoff };
 
   /** @param {any} p */
@@ -174,6 +176,10 @@ function createStudioHandler(o) {
       // Waits for a 409 are counted by maxConflictWaits, not by maxAttempts or the backoff.
       const counted = { ...job, attempts: Math.max(1, job.attempts - meta.conflicts) };
       const wasInDoubt = job.doubtAt !== null;
+      // A request we gave up on may still be processed by Twilio: look only once it cannot be.
+      if (wasInDoubt && Date.now() < /** @type {number} */ (job.doubtAt) + settleMs) {
+        return { status: 'release', delayMs: /** @type {number} */ (job.doubtAt) + settleMs - Date.now() };
+      }
       if (wasInDoubt) {
         try {
           const sid = await reconcile(flow, p, params, /** @type {number} */ (job.doubtAt));

@@ -44,7 +44,7 @@ const SAMPLE = fs.readFileSync(path.join(ROOT, 'samples', 'siu_s12_booked.hl7'),
 export const SAMPLE_PROFILE = JSON.parse(fs.readFileSync(path.join(ROOT, 'samples', 'profile.json'), 'utf8'));
 
 /**
- * @typedef {{ sid: string, to: string, from: string, params: Record<string, string>, created: number, ended: boolean }} FakeExecution
+ * @typedef {{ sid: string, to: string, from: string, params: Record<string, string>, created: number, ended: boolean, refused: number }} FakeExecution
  * @typedef {{ status: number, body?: unknown, delayMs?: number, drop?: 'before' | 'after' }} Scripted
  */
 
@@ -53,8 +53,9 @@ export const SAMPLE_PROFILE = JSON.parse(fs.readFileSync(path.join(ROOT, 'sample
  * - Create: Basic auth (401 otherwise); the next scripted answer if any (`drop: 'after'` creates the
  *   execution then destroys the socket without answering; `'before'` drops without creating);
  *   else 409 when the To/From pair has an active execution, else 201.
- * - An execution stays active for `activeMs` after creation (0: ends at once), or until ended.
- * @param {{ activeMs?: number, createDelayMs?: number | (() => number) }} [opts]
+ * - An execution stays active for `activeMs` after creation (0: ends at once), or — with
+ *   `activeConflicts` — until it has caused that many 409s (deterministic), or until it is ended.
+ * @param {{ activeMs?: number, activeConflicts?: number, createDelayMs?: number | (() => number) }} [opts]
  */
 export async function startFakeStudio(opts = {}) {
   /** @type {FakeExecution[]} */
@@ -68,7 +69,7 @@ export async function startFakeStudio(opts = {}) {
   let base = '';
 
   /** @param {FakeExecution} e */
-  const isActive = (e) => !e.ended && Date.now() - e.created < activeMs;
+  const isActive = (e) => !e.ended && (opts.activeConflicts ? e.refused < opts.activeConflicts : Date.now() - e.created < activeMs);
   /** @param {FakeExecution} e */
   const resource = (e) => ({
     sid: e.sid,
@@ -115,6 +116,7 @@ export async function startFakeStudio(opts = {}) {
         const active = executions.find((e) => e.to === to && e.from === from && isActive(e));
         if (active) {
           counts.conflict += 1;
+          active.refused += 1;
           return answer(409, {
             code: 20409,
             details: { conflicting_execution_sid: active.sid },
@@ -124,7 +126,7 @@ export async function startFakeStudio(opts = {}) {
           });
         }
         /** @type {FakeExecution} */
-        const e = { sid: `FN${(++n).toString(16).padStart(32, '0')}`, to, from, params: JSON.parse(form.get('Parameters') ?? '{}'), created: Date.now(), ended: false };
+        const e = { sid: `FN${(++n).toString(16).padStart(32, '0')}`, to, from, params: JSON.parse(form.get('Parameters') ?? '{}'), created: Date.now(), ended: false, refused: 0 };
         executions.push(e);
         counts.created += 1;
         if (s?.drop === 'after') return req.socket.destroy();
