@@ -145,6 +145,8 @@ async function serve(o) {
           conflictWaitMs: num(opt(o, 'conflict-wait-ms'), 'conflict-wait-ms'),
           staleAfterMs: num(opt(o, 'stale-after-ms'), 'stale-after-ms'),
           maxAttempts: num(opt(o, 'max-attempts'), 'max-attempts'),
+          reconcileAfterMs: num(opt(o, 'reconcile-after-ms'), 'reconcile-after-ms'),
+          reconcileSkewMs: num(opt(o, 'reconcile-skew-ms'), 'reconcile-skew-ms'),
           ...(base !== undefined ? { backoff: { rateLimitedMs: base, serverErrorMs: base, networkMs: base } } : {}),
         },
     replies,

@@ -10,6 +10,7 @@
 // the wasm core's.
 'use strict';
 
+const os = require('node:os');
 const { openStore } = require('./store.cjs');
 const { createIntake, studioLane, STUDIO_KIND } = require('./intake.cjs');
 const { createMetrics } = require('./metrics.cjs');
@@ -146,7 +147,8 @@ async function createEngine(options) {
       if (started) throw coded('ENGINE_STARTED', 'the engine is already started');
       started = true;
       if (!store.multiReplica && wk) {
-        const others = (await store.liveWorkers(id, deadAfterMs)).filter((w) => w.role === 'engine');
+        // A row of a process that is gone (same host, pid not running: it was killed) does not count.
+        const others = (await store.liveWorkers(id, deadAfterMs)).filter((w) => w.role === 'engine' && !(w.host === os.hostname() && !pidAlive(w.pid)));
         if (others.length) {
           throw coded('ENGINE_STORE_IN_USE', `another engine (pid ${others[0].pid} on ${others[0].host}) is using this SQLite store; use Postgres for several engines`);
         }
@@ -230,6 +232,16 @@ async function createEngine(options) {
     },
   };
   return engine;
+}
+
+/** Whether a local process exists (signal 0 only checks). @param {number} pid */
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return /** @type {any} */ (e)?.code === 'EPERM';
+  }
 }
 
 /**

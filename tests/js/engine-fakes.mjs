@@ -39,6 +39,10 @@ export const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 export const AUTH_TOKEN = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 export const FLOW_SID = 'FW5c1d0e0a4b3c2d1e0f9a8b7c6d5e4f3a';
 export const FROM = '+15035550100';
+/** API keys the fake accepts (one per engine replica, so it can tell whose create it holds). */
+export const API_SECRET = 'test-api-secret';
+/** @param {number} i */
+export const apiKey = (i) => `SK${i.toString(16).padStart(32, '0')}`;
 
 const SAMPLE = fs.readFileSync(path.join(ROOT, 'samples', 'siu_s12_booked.hl7'), 'utf8');
 export const SAMPLE_PROFILE = JSON.parse(fs.readFileSync(path.join(ROOT, 'samples', 'profile.json'), 'utf8'));
@@ -55,21 +59,30 @@ export const SAMPLE_PROFILE = JSON.parse(fs.readFileSync(path.join(ROOT, 'sample
  *   else 409 when the To/From pair has an active execution, else 201.
  * - An execution stays active for `activeMs` after creation (0: ends at once), or — with
  *   `activeConflicts` — until it has caused that many 409s (deterministic), or until it is ended.
- * @param {{ activeMs?: number, activeConflicts?: number, createDelayMs?: number | (() => number) }} [opts]
+ *   With `activeEvents`, only executions of those event types stay active (PAM: BOOKED waits for a
+ *   reply; CANCELED, RESCHEDULED… send one SMS and end).
+ * @param {{ activeMs?: number, activeConflicts?: number, activeEvents?: string[], createDelayMs?: number | (() => number) }} [opts]
  */
 export async function startFakeStudio(opts = {}) {
   /** @type {FakeExecution[]} */
   const executions = [];
   /** @type {Scripted[]} */
   const script = [];
-  const counts = { create: 0, created: 0, conflict: 0, list: 0, context: 0, fetch: 0, end: 0, byStatus: /** @type {Record<number, number>} */ ({}) };
-  const auth = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
+  const counts = { create: 0, created: 0, conflict: 0, list: 0, context: 0, fetch: 0, end: 0, inflight: 0, byStatus: /** @type {Record<number, number>} */ ({}) };
+  /** Creates held right now: who sent them (the API key or account) and their event type. @type {Set<{ user: string, eventType: string }>} */
+  const held = new Set();
+  /** @type {Map<string, string>} Authorization header → user (the account, or one of `apiKey(i)`) */
+  const users = new Map([[`Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`, ACCOUNT_SID]]);
+  for (let i = 0; i < 8; i++) users.set(`Basic ${Buffer.from(`${apiKey(i)}:${API_SECRET}`).toString('base64')}`, apiKey(i));
   let n = 0;
   const activeMs = opts.activeMs ?? 0;
   let base = '';
 
   /** @param {FakeExecution} e */
-  const isActive = (e) => !e.ended && (opts.activeConflicts ? e.refused < opts.activeConflicts : Date.now() - e.created < activeMs);
+  const isActive = (e) =>
+    !e.ended &&
+    (!opts.activeEvents || opts.activeEvents.includes(e.params.event_type)) &&
+    (opts.activeConflicts ? e.refused < opts.activeConflicts : Date.now() - e.created < activeMs);
   /** @param {FakeExecution} e */
   const resource = (e) => ({
     sid: e.sid,
@@ -99,7 +112,8 @@ export async function startFakeStudio(opts = {}) {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
-      if (req.headers.authorization !== auth) return answer(401, { code: 20003, message: 'Authenticate', status: 401 });
+      const user = users.get(req.headers.authorization ?? '');
+      if (!user) return answer(401, { code: 20003, message: 'Authenticate', status: 401 });
       const m = /^\/v2\/Flows\/(FW[0-9a-f]{32})\/Executions(?:\/(FN[0-9a-f]{32}))?(\/Context)?$/.exec(url.pathname);
       if (!m || m[1] !== FLOW_SID) return answer(404, { code: 20404, message: 'Not found', status: 404 });
       const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
@@ -108,7 +122,12 @@ export async function startFakeStudio(opts = {}) {
         counts.create += 1;
         const s = script.shift();
         const delay = s?.delayMs ?? (typeof opts.createDelayMs === 'function' ? opts.createDelayMs() : (opts.createDelayMs ?? 0));
+        const h = { user, eventType: String(JSON.parse(form.get('Parameters') ?? '{}').event_type ?? '') };
+        counts.inflight += 1;
+        held.add(h);
         if (delay) await new Promise((r) => setTimeout(r, delay));
+        counts.inflight -= 1;
+        held.delete(h);
         if (s?.drop === 'before') return req.socket.destroy();
         const to = form.get('To') ?? '';
         const from = form.get('From') ?? '';
@@ -174,6 +193,7 @@ export async function startFakeStudio(opts = {}) {
     baseUrl: base,
     executions,
     counts,
+    held,
     script,
     /** Make the contact's executions older (tests of end-stale). @param {number} ms */
     age(ms) {
