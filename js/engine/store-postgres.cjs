@@ -126,16 +126,34 @@ async function openPostgres(url, o) {
     }
   })();
 
+  /** The schema version in the database (0: no schema yet). */
+  function* version() {
+    const t = yield { op: 'all', sql: "SELECT to_regclass('meta') AS t", params: [] };
+    if (!t[0]?.t) return 0;
+    const v = yield { op: 'all', sql: "SELECT value FROM meta WHERE key = 'schema_version'", params: [] };
+    return v.length ? Number(v[0].value) : 0;
+  }
+
+  /** Create the schema, once, under an advisory lock (replicas starting together). */
+  function* migrate() {
+    yield { op: 'all', sql: `SELECT pg_advisory_xact_lock(${MIGRATE_LOCK})`, params: [] };
+    for (const stmt of DDL.split(';').map((s) => s.trim()).filter(Boolean)) yield { op: 'run', sql: stmt, params: [] };
+    const v = yield { op: 'all', sql: "SELECT value FROM meta WHERE key = 'schema_version'", params: [] };
+    if (v.length === 0) yield { op: 'run', sql: "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", params: [String(SCHEMA_VERSION)] };
+  }
+
   try {
-    await txOnce(function* migrate() {
-      yield { op: 'all', sql: `SELECT pg_advisory_xact_lock(${MIGRATE_LOCK})`, params: [] };
-      for (const stmt of DDL.split(';').map((s) => s.trim()).filter(Boolean)) yield { op: 'run', sql: stmt, params: [] };
-      const v = yield { op: 'all', sql: "SELECT value FROM meta WHERE key = 'schema_version'", params: [] };
-      if (v.length === 0) yield { op: 'run', sql: "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", params: [String(SCHEMA_VERSION)] };
-      else if (Number(v[0].value) > SCHEMA_VERSION) {
-        throw coded('ENGINE_STORE_TOO_NEW', `the store's schema version ${v[0].value} is newer than this engine's (${SCHEMA_VERSION})`);
+    // Up to date: no DDL at all (DDL takes table locks the other replicas' transactions conflict with).
+    let current = await txOnce(version);
+    for (let attempt = 1; current < SCHEMA_VERSION; attempt++) {
+      try {
+        await txOnce(migrate);
+        current = SCHEMA_VERSION;
+      } catch (e) {
+        if (!RETRYABLE.has(/** @type {any} */ (e)?.code) || attempt >= 5) throw e;
       }
-    });
+    }
+    if (current > SCHEMA_VERSION) throw coded('ENGINE_STORE_TOO_NEW', `the store's schema version ${current} is newer than this engine's (${SCHEMA_VERSION})`);
   } catch (e) {
     await pool.end().catch(() => {});
     if (/** @type {any} */ (e)?.name === 'EhrStudioBridgeError') throw e;

@@ -114,77 +114,80 @@ export async function crashScenario(o) {
   const keyOf = (/** @type {Record<string, unknown>} */ params) => JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
   const paramsKey = (/** @type {string} */ json) => keyOf(JSON.parse(json));
 
-  for (let i = 0; i < o.replicas; i++) await start(i);
-  const t0 = Date.now();
-
-  // Senders: 4 streams, a patient always on the same stream (and replica), each message sent and
-  // its ACK awaited; after a failure the sender reconnects and resends (70%) or gives up (30%).
-  const STREAMS = 4;
-  const senders = Array.from({ length: STREAMS }, async (_, s) => {
-    const replica = s % o.replicas;
-    const mine = msgs.filter((m) => m.patient % STREAMS === s);
-    /** @type {Awaited<ReturnType<typeof mllpConnect>> | null} */
-    let conn = null;
-    for (const m of mine) {
-      for (;;) {
-        if (!conn || conn.closed) {
-          conn = null;
-          try {
-            conn = await mllpConnect(ports[replica]);
-          } catch {
-            await new Promise((r) => setTimeout(r, 50));
-            continue;
-          }
-        }
-        m.sends += 1;
-        let ack = null;
-        try {
-          ack = await conn.send(m.text);
-        } catch {
-          ack = null;
-        }
-        if (ack !== null) {
-          assert.equal(msa(ack).code, 'CA', 'every message of the scenario is accepted');
-          m.acked = true;
-          // A feed, not a bulk load: kills land while messages are still arriving.
-          await new Promise((r) => setTimeout(r, 10));
-          break;
-        }
-        conn.close();
-        conn = null;
-        if (random() < 0.3) break; // gave up: this message stays unACKed
-      }
-    }
-    conn?.close();
-  });
-  const sending = Promise.all(senders);
-
-  // The killer: after 0.4–1.4 s of work, wait until the fake holds a create of the victim's for an
-  // event that does not keep the execution active (a re-POST would not get a 409 but a second
-  // execution), SIGKILL, restart.
-  let kills = 0;
-  let killedInFlight = 0;
-  while (kills < o.kills) {
-    await new Promise((r) => setTimeout(r, 400 + random() * 1000));
-    const victim = kills % o.replicas;
-    // Poll tightly, and kill in the same turn as the check: the create is still held then.
-    const victimKey = apiKey(victim);
-    const holding = () => [...studio.held].some((h) => h.user === victimKey && h.eventType !== 'BOOKED');
-    const end = Date.now() + 30_000;
-    while (!holding() && Date.now() < end) await new Promise((r) => setTimeout(r, 1));
-    if (!holding()) break;
-    killedInFlight += 1;
-    procs[victim]?.kill('SIGKILL');
-    await exits[victim];
-    kills += 1;
-    say(`${o.label}: SIGKILL ${kills} (replica ${victim}) at ${Date.now() - t0} ms, ${msgs.filter((m) => m.acked).length} ACKed, ${studio.counts.created} executions`);
-    await start(victim);
-  }
-  await sending;
-
-  // Drain: every committed job finished.
-  const store = await o.openStore();
+  let aborted = false;
+  /** @type {any} */
+  let store = null;
   try {
+    for (let i = 0; i < o.replicas; i++) await start(i);
+    const t0 = Date.now();
+
+    // Senders: 4 streams, a patient always on the same stream (and replica), each message sent and
+    // its ACK awaited; after a failure the sender reconnects and resends (70%) or gives up (30%).
+    const STREAMS = 4;
+    const senders = Array.from({ length: STREAMS }, async (_, s) => {
+      const replica = s % o.replicas;
+      const mine = msgs.filter((m) => m.patient % STREAMS === s);
+      /** @type {Awaited<ReturnType<typeof mllpConnect>> | null} */
+      let conn = null;
+      for (const m of mine) {
+        while (!aborted) {
+          if (!conn || conn.closed) {
+            conn = null;
+            try {
+              conn = await mllpConnect(ports[replica]);
+            } catch {
+              await new Promise((r) => setTimeout(r, 50));
+              continue;
+            }
+          }
+          m.sends += 1;
+          let ack = null;
+          try {
+            ack = await conn.send(m.text);
+          } catch {
+            ack = null;
+          }
+          if (ack !== null) {
+            assert.equal(msa(ack).code, 'CA', 'every message of the scenario is accepted');
+            m.acked = true;
+            // A feed, not a bulk load: kills land while messages are still arriving.
+            await new Promise((r) => setTimeout(r, 10));
+            break;
+          }
+          conn.close();
+          conn = null;
+          if (random() < 0.3) break; // gave up: this message stays unACKed
+        }
+      }
+      conn?.close();
+    });
+    const sending = Promise.all(senders);
+
+    // The killer: after 0.4–1.4 s of work, wait until the fake holds a create of the victim's for an
+    // event that does not keep the execution active (a re-POST would not get a 409 but a second
+    // execution), SIGKILL, restart.
+    let kills = 0;
+    let killedInFlight = 0;
+    while (kills < o.kills) {
+      await new Promise((r) => setTimeout(r, 400 + random() * 1000));
+      const victim = kills % o.replicas;
+      // Poll tightly, and kill in the same turn as the check: the create is still held then.
+      const victimKey = apiKey(victim);
+      const holding = () => [...studio.held].some((h) => h.user === victimKey && h.eventType !== 'BOOKED');
+      const end = Date.now() + 30_000;
+      while (!holding() && Date.now() < end) await new Promise((r) => setTimeout(r, 1));
+      if (!holding()) break;
+      killedInFlight += 1;
+      procs[victim]?.kill('SIGKILL');
+      await exits[victim];
+      kills += 1;
+      say(`${o.label}: SIGKILL ${kills} (replica ${victim}) at ${Date.now() - t0} ms, ${msgs.filter((m) => m.acked).length} ACKed, ${studio.counts.created} executions`);
+      await start(victim);
+    }
+    await sending;
+
+    // Drain: every committed job finished.
+    store = await o.openStore();
     await until(
       async () => {
         const c = await store.counts();
@@ -265,8 +268,9 @@ export async function crashScenario(o) {
     say(`${o.label}: ${JSON.stringify(summary)}`);
     return summary;
   } finally {
+    aborted = true;
     for (const p of procs) if (p && p.exitCode === null) p.kill('SIGKILL');
-    await store.close();
+    await store?.close();
     await studio.close();
   }
 }
