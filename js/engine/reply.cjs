@@ -10,6 +10,8 @@ const crypto = require('node:crypto');
 const { backoffMs, coded, hashRef } = require('./util.cjs');
 
 const REPLY_KIND = 'ehr.reply';
+/** HL7 table 0357 codes that no resend can fix. */
+const PERMANENT = new Set(['100', '101', '102', '103', '104', '105', '200', '201', '202', '203', '204', '205']);
 const REPLY_KEYS = ['flow_sid', 'event_type', 'appointment_id', 'provider_id', 'patient_id'];
 /** Identical reply bodies inside this window are one reply (Studio never retries; this stops replays). */
 const DEDUPE_WINDOW_MS = 10 * 60_000;
@@ -151,8 +153,12 @@ function createReplyHandler(o) {
     const result = { ackCode: outcome.code, ...(errors.length ? { errors } : {}) };
     if (outcome.controlId && sent && outcome.controlId !== sent) return retry('EHR_ACK_MISMATCH', job, result);
     if (outcome.accepted) return { status: 'done', code: 'EHR_ACCEPTED', result };
-    if (outcome.retryable) return retry('EHR_ERROR', job, result);
-    return { status: 'dead', code: 'EHR_REJECTED', result };
+    // Resending cannot help when the EHR names a content or identity problem (table 0357: 100–105
+    // segment/field/data type/table value, 200–205 unsupported type/event/processing id/version,
+    // unknown or duplicate key). Anything else (AE/CE without such a code — 206 record locked, 207
+    // internal error —, AR/CR: not processed) is retried, bounded by maxAttempts.
+    if (errors.some((/** @type {string} */ c) => PERMANENT.has(String(c)))) return { status: 'dead', code: 'EHR_REJECTED', result };
+    return retry('EHR_ERROR', job, result);
   }
 
   /** @param {import('./store.cjs').Job} job @returns {Promise<import('./store.cjs').Outcome>} */

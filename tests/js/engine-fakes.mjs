@@ -299,13 +299,14 @@ export function msa(ack) {
 
 /**
  * A fake EHR MLLP endpoint: answers each SRM with an ACK from `api.buildAck` (MSA-2 = its MSH-10),
- * or the next scripted behaviour ('AE', 'AR', 'silent' = no answer, 'close' = drop the connection).
+ * or the next scripted behaviour: 'AE' / 'AR' (ERR 207), 'AE:204' (ERR 204, unknown key),
+ * 'silent' (no answer), 'close' (drop the connection).
  * @param {any} api
  */
 export async function startFakeEhr(api) {
   /** @type {string[]} */
   const received = [];
-  /** @type {('AE' | 'AR' | 'silent' | 'close')[]} */
+  /** @type {('AE' | 'AR' | 'AE:204' | 'silent' | 'close')[]} */
   const script = [];
   const server = net.createServer((socket) => {
     let buf = Buffer.alloc(0);
@@ -323,8 +324,8 @@ export async function startFakeEhr(api) {
           socket.destroy();
           return;
         }
-        const code = s === 'AE' ? 'error' : s === 'AR' ? 'reject' : 'accept';
-        const ack = api.buildAck(text, { code, level: 'application', ...(s ? { error: { hl7Code: 207 } } : {}) }).message;
+        const code = s === 'AE' || s === 'AE:204' ? 'error' : s === 'AR' ? 'reject' : 'accept';
+        const ack = api.buildAck(text, { code, level: 'application', ...(s ? { error: { hl7Code: s === 'AE:204' ? 204 : 207 } } : {}) }).message;
         socket.write(api.mllpFrame(ack));
       }
     });
