@@ -248,7 +248,7 @@ function createMllpClient(o) {
       s.once(o.tls ? 'secureConnect' : 'connect', () => {
         s.off('error', fail);
         s.setNoDelay(true);
-        s.on('data', (chunk) => {
+        s.on('data', (/** @type {Buffer} */ chunk) => {
           buf = Buffer.concat([buf, chunk]);
           if (!buf.includes(END)) return;
           const split = o.api.mllpSplit(buf);

@@ -4,8 +4,12 @@
 // epoch milliseconds from the engines' clocks (keep them NTP-synchronised).
 'use strict';
 
-const { coded } = require('./util.cjs');
+const { coded, peer } = require('./util.cjs');
 const { SCHEMA_VERSION } = require('./store-sqlite.cjs');
+// (store.cjs is fully loaded by then: it requires this file lazily, in openStore.)
+const { all, run } = require('./store.cjs');
+
+/** @typedef {import('./store.cjs').Query} Query */
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,7 +74,7 @@ function numbered(sql) {
 async function openPostgres(url, o) {
   let pg;
   try {
-    pg = o.pg ?? require('pg');
+    pg = o.pg ?? peer('pg');
   } catch {
     throw coded('ENGINE_PG_UNAVAILABLE', 'the Postgres store needs the pg driver: npm install pg');
   }
@@ -126,20 +130,20 @@ async function openPostgres(url, o) {
     }
   })();
 
-  /** The schema version in the database (0: no schema yet). */
+  /** The schema version in the database (0: no schema yet). @returns {Generator<Query, number, any>} */
   function* version() {
-    const t = yield { op: 'all', sql: "SELECT to_regclass('meta') AS t", params: [] };
+    const t = yield all("SELECT to_regclass('meta') AS t");
     if (!t[0]?.t) return 0;
-    const v = yield { op: 'all', sql: "SELECT value FROM meta WHERE key = 'schema_version'", params: [] };
+    const v = yield all("SELECT value FROM meta WHERE key = 'schema_version'");
     return v.length ? Number(v[0].value) : 0;
   }
 
-  /** Create the schema, once, under an advisory lock (replicas starting together). */
+  /** Create the schema, once, under an advisory lock (replicas starting together). @returns {Generator<Query, void, any>} */
   function* migrate() {
-    yield { op: 'all', sql: `SELECT pg_advisory_xact_lock(${MIGRATE_LOCK})`, params: [] };
-    for (const stmt of DDL.split(';').map((s) => s.trim()).filter(Boolean)) yield { op: 'run', sql: stmt, params: [] };
-    const v = yield { op: 'all', sql: "SELECT value FROM meta WHERE key = 'schema_version'", params: [] };
-    if (v.length === 0) yield { op: 'run', sql: "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", params: [String(SCHEMA_VERSION)] };
+    yield all(`SELECT pg_advisory_xact_lock(${MIGRATE_LOCK})`);
+    for (const stmt of DDL.split(';').map((s) => s.trim()).filter(Boolean)) yield run(stmt);
+    const v = yield all("SELECT value FROM meta WHERE key = 'schema_version'");
+    if (v.length === 0) yield run("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", String(SCHEMA_VERSION));
   }
 
   try {

@@ -10,7 +10,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { coded } = require('./util.cjs');
+const { coded, peer } = require('./util.cjs');
 
 const SCHEMA_VERSION = 1;
 
@@ -71,7 +71,7 @@ function openDatabase(file, o) {
   let firstError;
   if (want !== 'node:sqlite') {
     try {
-      const Database = o.sqlite ?? require('better-sqlite3');
+      const Database = o.sqlite ?? peer('better-sqlite3');
       return { db: new Database(file), driver: 'better-sqlite3' };
     } catch (e) {
       if (want === 'better-sqlite3') {

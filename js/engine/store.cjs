@@ -110,7 +110,10 @@ function* insertJob(j, now) {
 }
 
 const ops = {
-  /** Messages (and their jobs) in one transaction: the caller ACKs only after it commits. @param {IngestItem[]} items @param {number} now */
+  /**
+   * Messages (and their jobs) in one transaction: the caller ACKs only after it commits.
+   * @param {IngestItem[]} items @param {number} now @returns {Generator<Query, IngestResult[], any>}
+   */
   *ingest(items, now) {
     /** @type {IngestResult[]} */
     const out = [];
@@ -141,7 +144,7 @@ const ops = {
     return out;
   },
 
-  /** @param {NewJob} job @param {number} now */
+  /** @param {NewJob} job @param {number} now @returns {Generator<Query, { id: number, created: boolean, state: string }, any>} */
   *enqueue(job, now) {
     return yield* insertJob(job, now);
   },
@@ -149,6 +152,7 @@ const ops = {
   /**
    * Lease up to `limit` runnable jobs of these kinds: due, head of their lane, lane not running.
    * @param {{ owner: string, kinds: string[], limit: number, now: number, leaseMs: number, lock: string }} o
+   * @returns {Generator<Query, Job[], any>}
    */
   *claim(o) {
     if (o.kinds.length === 0 || o.limit <= 0) return [];
@@ -173,12 +177,13 @@ const ops = {
       ...o.kinds,
       o.limit,
     );
-    return rows.map(jobFromRow).sort((a, b) => a.id - b.id);
+    return rows.map(jobFromRow).sort((/** @type {Job} */ a, /** @type {Job} */ b) => a.id - b.id);
   },
 
   /**
-   * Record an attempt's outcome, only if `owner` still holds the lease. @returns true if recorded.
+   * Record an attempt's outcome, only if `owner` still holds the lease (true if recorded).
    * @param {number} id @param {string} owner @param {Outcome} o @param {number} now
+   * @returns {Generator<Query, boolean, any>}
    */
   *finish(id, owner, o, now) {
     if (o.status === 'release') {
@@ -218,6 +223,7 @@ const ops = {
   /**
    * Jobs leased by workers that stopped heartbeating (or whose lease ran out) become retrying and
    * IN DOUBT: their external call may have happened. @param {number} now @param {number} deadAfterMs
+   * @returns {Generator<Query, { id: number, kind: string }[], any>}
    */
   *recover(now, deadAfterMs) {
     const rows = yield all(
@@ -235,7 +241,7 @@ const ops = {
     return rows.map((/** @type {any} */ r) => ({ id: Number(r.id), kind: r.kind }));
   },
 
-  /** @param {{ id: string, role: string, host: string, pid: number }} w @param {number} now */
+  /** @param {{ id: string, role: string, host: string, pid: number }} w @param {number} now @returns {Generator<Query, void, any>} */
   *heartbeat(w, now) {
     yield run(
       `INSERT INTO workers (id, role, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -249,7 +255,10 @@ const ops = {
     );
   },
 
-  /** Other live workers (heartbeat within `deadAfterMs`). @param {string} self @param {number} now @param {number} deadAfterMs */
+  /**
+   * Other live workers (heartbeat within `deadAfterMs`). @param {string} self @param {number} now @param {number} deadAfterMs
+   * @returns {Generator<Query, { id: string, role: string, host: string, pid: number, startedAt: number, heartbeatAt: number }[], any>}
+   */
   *liveWorkers(self, now, deadAfterMs) {
     const rows = yield all(
       'SELECT id, role, host, pid, started_at, heartbeat_at FROM workers WHERE id <> ? AND heartbeat_at >= ? ORDER BY started_at',
@@ -266,7 +275,7 @@ const ops = {
     }));
   },
 
-  /** Remove this worker (graceful stop) and old dead rows. @param {string} id @param {number} before */
+  /** Remove this worker (graceful stop) and old dead rows. @param {string} id @param {number} before @returns {Generator<Query, void, any>} */
   *retire(id, before) {
     yield run('DELETE FROM workers WHERE id = ? OR heartbeat_at < ?', id, before);
   },
@@ -290,7 +299,7 @@ const ops = {
     return { granted, waitMs };
   },
 
-  /** When the next queued/retrying job of these kinds is due (null: none). @param {string[]} kinds */
+  /** When the next queued/retrying job of these kinds is due (null: none). @param {string[]} kinds @returns {Generator<Query, number | null, any>} */
   *nextDue(kinds) {
     if (kinds.length === 0) return null;
     const rows = yield all(
@@ -301,7 +310,10 @@ const ops = {
     return due === null || due === undefined ? null : Number(due);
   },
 
-  /** Counts for `status` and /metrics (no PHI: states, codes, counts, times). */
+  /**
+   * Counts for `status` and /metrics (no PHI: states, codes, counts, times).
+   * @returns {Generator<Query, { jobs: { kind: string, state: string, code: string | null, n: number }[], messages: { outcome: string, code: string | null, n: number }[], oldestPendingAt: number | null }, any>}
+   */
   *counts() {
     const jobs = yield all(
       `SELECT kind, state, result_code, COUNT(*) AS n FROM jobs GROUP BY kind, state, result_code ORDER BY kind, state, result_code`,
@@ -317,6 +329,7 @@ const ops = {
 
   /**
    * Jobs without their payload (PHI), newest first. @param {{ state?: string, kind?: string, code?: string, ids?: number[], limit?: number }} f
+   * @returns {Generator<Query, Omit<Job, 'payload' | 'meta'>[], any>}
    */
   *listJobs(f) {
     const where = [];
@@ -337,13 +350,13 @@ const ops = {
     });
   },
 
-  /** The full job (payload included; PHI: never log it). @param {number} id */
+  /** The full job (payload included; PHI: never log it). @param {number} id @returns {Generator<Query, Job | null, any>} */
   *getJob(id) {
     const rows = yield all(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`, id);
     return rows.length ? jobFromRow(rows[0]) : null;
   },
 
-  /** Ids of dead letters matching a filter, oldest first. @param {{ kind?: string, code?: string, ids?: number[] }} f */
+  /** Ids of dead letters matching a filter, oldest first. @param {{ kind?: string, code?: string, ids?: number[] }} f @returns {Generator<Query, number[], any>} */
   *deadIds(f) {
     const where = ["state = 'dead'"];
     const params = [];
@@ -354,7 +367,7 @@ const ops = {
     return rows.map((/** @type {any} */ r) => Number(r.id));
   },
 
-  /** Dead letters back to the queue (attempt count reset; `doubt_at` kept). @param {number[]} ids @param {number} now */
+  /** Dead letters back to the queue (attempt count reset; `doubt_at` kept). @param {number[]} ids @param {number} now @returns {Generator<Query, number, any>} */
   *requeue(ids, now) {
     if (ids.length === 0) return 0;
     const r = yield run(
@@ -367,7 +380,7 @@ const ops = {
     return r.changes;
   },
 
-  /** Delete finished jobs and messages older than `before` (dead letters are kept). @param {number} before */
+  /** Delete finished jobs and messages older than `before` (dead letters are kept). @param {number} before @returns {Generator<Query, { messages: number, jobs: number }, any>} */
   *purge(before) {
     const m = yield run('DELETE FROM messages WHERE received_at < ?', before);
     const j = yield run(`DELETE FROM jobs WHERE state = 'done' AND done_at < ?`, before);

@@ -6,7 +6,7 @@
 // the doubtful attempt, read each one's context and compare its parameters with ours.
 'use strict';
 
-const { backoffMs, coded, sleep } = require('./util.cjs');
+const { backoffMs, coded, peer, sleep } = require('./util.cjs');
 const { STUDIO_KIND } = require('./intake.cjs');
 
 /** Connection failures where the request certainly did not reach Twilio. */
@@ -142,7 +142,10 @@ function createStudioHandler(o) {
     return { status: 'retry', code, delayMs, inDoubt, ...(result ? { result } : {}) };
   }
 
-  /** twilio-node error → outcome. @param {any} e @param {import('./store.cjs').Job} job */
+  /** The same outcome, marked in doubt when it is a retry or a dead letter. @param {import('./store.cjs').Outcome} o @returns {import('./store.cjs').Outcome} */
+  const doubtful = (o) => (o.status === 'retry' || o.status === 'dead' ? { ...o, inDoubt: true } : o);
+
+  /** twilio-node error → outcome. @param {any} e @param {import('./store.cjs').Job} job @returns {import('./store.cjs').Outcome} */
   function failure(e, job) {
     const status = typeof e?.status === 'number' ? e.status : 0;
     const twilioCode = typeof e?.code === 'number' ? e.code : undefined;
@@ -186,7 +189,7 @@ function createStudioHandler(o) {
           if (sid) return { status: 'done', code: 'STUDIO_RECONCILED', result: { executionSid: sid } };
         } catch (e) {
           // Cannot tell yet: stay in doubt, try later.
-          return { ...failure(e, counted), inDoubt: true };
+          return doubtful(failure(e, counted));
         }
       }
       for (let tries = 0; ; tries++) {
@@ -209,7 +212,7 @@ function createStudioHandler(o) {
             return { status: 'done', code: 'STUDIO_RECONCILED', result: { executionSid: conflicting } };
           }
         } catch (err) {
-          return { ...failure(err, counted), inDoubt: true };
+          return doubtful(failure(err, counted));
         }
         meta.conflicts += 1;
         if (meta.conflicts > maxConflictWaits) {
@@ -249,7 +252,7 @@ function twilioClientFrom(c) {
   let twilio = c.twilio;
   if (!twilio) {
     try {
-      twilio = require('twilio');
+      twilio = peer('twilio');
     } catch {
       throw coded('ENGINE_TWILIO_UNAVAILABLE', 'delivery needs twilio-node: npm install twilio');
     }

@@ -102,6 +102,15 @@ async function settledWithin(p, ms) {
   }
 }
 
+/**
+ * An optional peer dependency (twilio, pg, better-sqlite3), resolved from the host project. The
+ * name is not a literal on purpose: the package does not depend on them, nor on their types.
+ * @param {string} name @returns {any}
+ */
+function peer(name) {
+  return require(name);
+}
+
 /** A unique id for this process's worker rows: host, pid and a random suffix. */
 function workerId() {
   return `${require('node:os').hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
@@ -115,4 +124,4 @@ function intOption(v, dflt, min, name) {
   return n;
 }
 
-module.exports = { coded, hashRef, createLogger, silentLogger, backoffMs, sleep, settledWithin, workerId, intOption };
+module.exports = { coded, hashRef, createLogger, silentLogger, backoffMs, sleep, settledWithin, peer, workerId, intOption };
