@@ -5,7 +5,7 @@
 
 const http = require('node:http');
 const https = require('node:https');
-const { settledWithin } = require('./util.cjs');
+const { listen, settledWithin } = require('./util.cjs');
 
 /** Largest reply body accepted (Studio's widget bodies are a few hundred bytes). */
 const MAX_BODY = 64 * 1024;
@@ -68,16 +68,8 @@ function createHttpServer(o) {
 
   return {
     server,
-    /** @param {number} port @param {string} [host] @returns {Promise<import('node:net').AddressInfo>} */
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve(/** @type {import('node:net').AddressInfo} */ (server.address()));
-        });
-      });
-    },
+    /** @param {number} port @param {string} [host] */
+    listen: (port, host) => listen(server, port, host),
     /** Stop accepting; finish in-flight requests (up to graceMs). @param {number} [graceMs] */
     async close(graceMs = 10_000) {
       const closed = new Promise((r) => server.close(() => r(undefined)));

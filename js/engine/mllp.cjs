@@ -7,7 +7,7 @@
 const fs = require('node:fs');
 const net = require('node:net');
 const tls = require('node:tls');
-const { coded, settledWithin } = require('./util.cjs');
+const { coded, listen, settledWithin } = require('./util.cjs');
 
 const START = 0x0b;
 const END = 0x1c;
@@ -186,16 +186,8 @@ function createMllpServer(o) {
 
   return {
     server,
-    /** @param {number} port @param {string} [host] @returns {Promise<import('node:net').AddressInfo>} */
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve(/** @type {import('node:net').AddressInfo} */ (server.address()));
-        });
-      });
-    },
+    /** @param {number} port @param {string} [host] */
+    listen: (port, host) => listen(server, port, host),
     connections: () => conns.size,
     /**
      * Graceful stop: accept no connection, read no more bytes, ACK what was received, close.

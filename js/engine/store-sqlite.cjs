@@ -11,54 +11,10 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { coded, peer } = require('./util.cjs');
+// (store.cjs is fully loaded by then: it requires this file lazily, in openStore.)
+const { schema, SCHEMA_VERSION } = require('./store.cjs');
 
-const SCHEMA_VERSION = 1;
-
-const DDL = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS messages (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  received_at INTEGER NOT NULL,
-  source TEXT NOT NULL,
-  control_id TEXT,
-  outcome TEXT NOT NULL,
-  code TEXT,
-  job_id INTEGER,
-  idem_key TEXT,
-  raw BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS messages_received ON messages (received_at);
-CREATE TABLE IF NOT EXISTS jobs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  kind TEXT NOT NULL,
-  idem_key TEXT NOT NULL,
-  lane TEXT NOT NULL,
-  state TEXT NOT NULL,
-  due_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  payload TEXT NOT NULL,
-  meta TEXT,
-  result_code TEXT,
-  result TEXT,
-  owner TEXT,
-  lease_until INTEGER,
-  attempt_started_at INTEGER,
-  doubt_at INTEGER,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  done_at INTEGER,
-  UNIQUE (kind, idem_key)
-);
-CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (due_at, id) WHERE state IN ('queued', 'retrying');
-CREATE INDEX IF NOT EXISTS jobs_lane ON jobs (lane, id) WHERE state IN ('queued', 'retrying', 'running');
-CREATE INDEX IF NOT EXISTS jobs_running ON jobs (owner) WHERE state = 'running';
-CREATE INDEX IF NOT EXISTS jobs_done ON jobs (done_at) WHERE state = 'done';
-CREATE TABLE IF NOT EXISTS workers (
-  id TEXT PRIMARY KEY, role TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
-  started_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS rate_buckets (name TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
-`;
+const DDL = schema({ id: 'INTEGER PRIMARY KEY AUTOINCREMENT', int: 'INTEGER', blob: 'BLOB', real: 'REAL' });
 
 /**
  * The database handle: better-sqlite3's Database or node:sqlite's DatabaseSync (same calls used).
@@ -181,4 +137,4 @@ function openSqlite(file, o) {
   };
 }
 
-module.exports = { openSqlite, SCHEMA_VERSION };
+module.exports = { openSqlite };

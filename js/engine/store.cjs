@@ -14,6 +14,62 @@
 
 const { coded } = require('./util.cjs');
 
+/**
+ * The schema, written once; `{id}`, `{int}`, `{blob}`, `{real}` are the dialect's types. Times are
+ * epoch milliseconds. See docs/engine.md, "Store schema".
+ * @param {{ id: string, int: string, blob: string, real: string }} t
+ */
+function schema(t) {
+  return `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+  id ${t.id},
+  received_at ${t.int} NOT NULL,
+  source TEXT NOT NULL,
+  control_id TEXT,
+  outcome TEXT NOT NULL,
+  code TEXT,
+  job_id ${t.int},
+  idem_key TEXT,
+  raw ${t.blob} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_received ON messages (received_at);
+CREATE TABLE IF NOT EXISTS jobs (
+  id ${t.id},
+  kind TEXT NOT NULL,
+  idem_key TEXT NOT NULL,
+  lane TEXT NOT NULL,
+  state TEXT NOT NULL,
+  due_at ${t.int} NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  payload TEXT NOT NULL,
+  meta TEXT,
+  result_code TEXT,
+  result TEXT,
+  owner TEXT,
+  lease_until ${t.int},
+  attempt_started_at ${t.int},
+  doubt_at ${t.int},
+  created_at ${t.int} NOT NULL,
+  updated_at ${t.int} NOT NULL,
+  done_at ${t.int},
+  UNIQUE (kind, idem_key)
+);
+CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (due_at, id) WHERE state IN ('queued', 'retrying');
+CREATE INDEX IF NOT EXISTS jobs_lane ON jobs (lane, id) WHERE state IN ('queued', 'retrying', 'running');
+CREATE INDEX IF NOT EXISTS jobs_running ON jobs (owner) WHERE state = 'running';
+CREATE INDEX IF NOT EXISTS jobs_done ON jobs (done_at) WHERE state = 'done';
+CREATE TABLE IF NOT EXISTS workers (
+  id TEXT PRIMARY KEY, role TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+  started_at ${t.int} NOT NULL, heartbeat_at ${t.int} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rate_buckets (name TEXT PRIMARY KEY, tokens ${t.real} NOT NULL, updated_at ${t.int} NOT NULL);
+`;
+}
+
+/** The version the schema above is; a store with a newer one is refused. */
+const SCHEMA_VERSION = 1;
+
 /** Job states that are not final. */
 const ACTIVE = "('queued','retrying','running')";
 
@@ -475,4 +531,4 @@ async function openStore(spec, options = {}) {
   return storeOver(openSqlite(file, options));
 }
 
-module.exports = { openStore, ops, storeOver, jobFromRow, all, run };
+module.exports = { openStore, ops, storeOver, jobFromRow, all, run, schema, SCHEMA_VERSION };

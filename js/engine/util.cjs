@@ -111,6 +111,21 @@ function peer(name) {
   return require(name);
 }
 
+/**
+ * Listen on a port; resolves with the bound address, rejects on EADDRINUSE and the like.
+ * @param {import('node:net').Server} server @param {number} port @param {string} [host]
+ * @returns {Promise<import('node:net').AddressInfo>}
+ */
+function listen(server, port, host) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(/** @type {import('node:net').AddressInfo} */ (server.address()));
+    });
+  });
+}
+
 /** A unique id for this process's worker rows: host, pid and a random suffix. */
 function workerId() {
   return `${require('node:os').hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`;
@@ -124,4 +139,4 @@ function intOption(v, dflt, min, name) {
   return n;
 }
 
-module.exports = { coded, hashRef, createLogger, silentLogger, backoffMs, sleep, settledWithin, peer, workerId, intOption };
+module.exports = { coded, hashRef, createLogger, silentLogger, backoffMs, sleep, settledWithin, listen, peer, workerId, intOption };

@@ -7,7 +7,9 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { ROOT, consumer } from './helpers.mjs';
+import { ACCOUNT_SID, AUTH_TOKEN, FLOW_SID, FROM } from './twilio-fakes.mjs';
 
 /** Resolves from the repository (dev dependencies: twilio, pg, better-sqlite3, HL7 servers). */
 export const rootRequire = createRequire(import.meta.url);
@@ -35,10 +37,8 @@ export const drivers = { sqlite: loadBetterSqlite(), twilio: rootRequire('twilio
 /** The SQLite driver the store must pick in this Node. */
 export const expectedSqliteDriver = drivers.sqlite ? 'better-sqlite3' : 'node:sqlite';
 
-export const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
-export const AUTH_TOKEN = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
-export const FLOW_SID = 'FW5c1d0e0a4b3c2d1e0f9a8b7c6d5e4f3a';
-export const FROM = '+15035550100';
+// The same test account and flow as the Twilio Functions tests.
+export { ACCOUNT_SID, AUTH_TOKEN, FLOW_SID, FROM };
 /** API keys the fake accepts (one per engine replica, so it can tell whose create it holds). */
 export const API_SECRET = 'test-api-secret';
 /** @param {number} i */
@@ -201,6 +201,23 @@ export async function startFakeStudio(opts = {}) {
     },
     close: () => new Promise((r) => server.close(() => r(undefined))),
   };
+}
+
+/**
+ * One fake Studio for a whole test file: started before its first test; closed, and `tmp` removed,
+ * after its last. Read `.studio` inside tests.
+ * @param {string} tmp
+ */
+export function fakeStudioForFile(tmp) {
+  const f = { studio: /** @type {Awaited<ReturnType<typeof startFakeStudio>>} */ (/** @type {unknown} */ (null)) };
+  before(async () => {
+    f.studio = await startFakeStudio();
+  });
+  after(async () => {
+    await f.studio.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  return f;
 }
 
 /**

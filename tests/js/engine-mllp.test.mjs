@@ -9,26 +9,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ROOT } from './helpers.mjs';
-import { FLOW_SID, FROM, SAMPLE_PROFILE, drivers, engineModules, frame, mllpConnect, msa, rootRequire, siu, startFakeStudio, until, ACCOUNT_SID, AUTH_TOKEN } from './engine-fakes.mjs';
+import { FLOW_SID, FROM, SAMPLE_PROFILE, drivers, engineModules, frame, mllpConnect, msa, rootRequire, siu, fakeStudioForFile, until, ACCOUNT_SID, AUTH_TOKEN } from './engine-fakes.mjs';
 
 const node = `Node ${process.versions.node}`;
 const { engine: E, api } = engineModules();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-mllp-'));
 const CORPUS = path.join(ROOT, 'tests', 'fixtures', 'corpus');
 const TLS_DIR = path.join(ROOT, 'tests', 'fixtures', 'tls');
-/** @type {Awaited<ReturnType<typeof startFakeStudio>>} */
-let studio;
+const fx = fakeStudioForFile(tmp);
 let n = 0;
-
-before(async () => {
-  studio = await startFakeStudio();
-});
-after(async () => {
-  await studio.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 /** Log lines captured per engine (to check codes and that no PHI is logged). */
 function captureLogger() {
@@ -42,7 +33,7 @@ function captureLogger() {
 async function startEngine(extra = {}) {
   const log = captureLogger();
   const engine = await E.createEngine({
-    profile: { ...SAMPLE_PROFILE, studio: { flowSid: FLOW_SID, from: FROM, baseUrl: studio.baseUrl } },
+    profile: { ...SAMPLE_PROFILE, studio: { flowSid: FLOW_SID, from: FROM, baseUrl: fx.studio.baseUrl } },
     store: path.join(tmp, `e${++n}.db`),
     storeOptions: { sqlite: drivers.sqlite },
     twilio: { twilio: drivers.twilio, accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
@@ -358,7 +349,7 @@ const strictClean = (o) => siu(o).replace('NGUYỄN^Thị Mai', 'NGUYEN^Thi Mai'
 
 test(`${node}: node-hl7-server and @medplum/hl7 mount the engine's handler (same intake, store and ACK codes)`, async () => {
   // Strict sanitization, so that a message with a non-Latin name is an application error (AE).
-  const profile = { ...SAMPLE_PROFILE, sanitize: 'strict', studio: { flowSid: FLOW_SID, from: FROM, baseUrl: studio.baseUrl } };
+  const profile = { ...SAMPLE_PROFILE, sanitize: 'strict', studio: { flowSid: FLOW_SID, from: FROM, baseUrl: fx.studio.baseUrl } };
   const { engine } = await startEngine({ engine: { delivery: false, mllp: false, profile } });
   const { Server } = rootRequire('node-hl7-server');
   const { Client, Message } = rootRequire('node-hl7-client');

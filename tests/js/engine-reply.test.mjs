@@ -9,25 +9,16 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { ACCOUNT_SID, AUTH_TOKEN, FLOW_SID, FROM, SAMPLE_PROFILE, drivers, engineModules, startFakeEhr, startFakeStudio, until } from './engine-fakes.mjs';
+import { test } from 'node:test';
+import { ACCOUNT_SID, AUTH_TOKEN, FLOW_SID, FROM, SAMPLE_PROFILE, drivers, engineModules, startFakeEhr, fakeStudioForFile, until } from './engine-fakes.mjs';
 
 const node = `Node ${process.versions.node}`;
 const { engine: E, api } = engineModules();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-reply-'));
 const PUBLIC_URL = 'https://bridge.example.org/ie-endpoint';
 const PROFILE = { ...SAMPLE_PROFILE, studio: { flowSid: FLOW_SID, from: FROM } };
-/** @type {Awaited<ReturnType<typeof startFakeStudio>>} */
-let studio;
+const fx = fakeStudioForFile(tmp);
 let n = 0;
-
-before(async () => {
-  studio = await startFakeStudio();
-});
-after(async () => {
-  await studio.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 /** The exact body the PAM widget sends for these ids. @param {'Confirm' | 'Cancel'} eventType @param {string} [flowSid] */
 function widgetBody(eventType, flowSid = FLOW_SID) {
@@ -47,7 +38,7 @@ async function startEngine(replies, profile = PROFILE) {
   /** @type {any[]} */
   const lines = [];
   const engine = await E.createEngine({
-    profile: { ...profile, studio: { ...profile.studio, baseUrl: studio.baseUrl } },
+    profile: { ...profile, studio: { ...profile.studio, baseUrl: fx.studio.baseUrl } },
     store: path.join(tmp, `r${++n}.db`),
     storeOptions: { sqlite: drivers.sqlite },
     twilio: { twilio: drivers.twilio, accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
