@@ -168,7 +168,8 @@ export interface DeliveryOptions {
   maxConflictWaits?: number;
   /** Attempts before RETRIES_EXHAUSTED (default 25). */
   maxAttempts?: number;
-  /** Reconciliation lists executions created since the doubtful attempt minus this (default 120000). */
+  /** Clock allowance of the reconciliation window (executions created from the doubtful attempt
+   *  minus this to `reconcileAfterMs` plus this after it; default 60000). */
   reconcileSkewMs?: number;
   /** Reconcile an in-doubt job only this long after its doubtful attempt began (default 30000; must
    *  exceed the Twilio request timeout, so the doubtful request can no longer be processed). */

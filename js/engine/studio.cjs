@@ -111,8 +111,10 @@ function createStudioHandler(o) {
   const staleAfterMs = opt.staleAfterMs ?? 150_000;
   const maxConflictWaits = opt.maxConflictWaits ?? 120;
   const maxAttempts = opt.maxAttempts ?? 25;
-  const skewMs = opt.reconcileSkewMs ?? 120_000;
+  const skewMs = opt.reconcileSkewMs ?? 60_000;
   const settleMs = opt.reconcileAfterMs ?? 30_000;
+  /** A POST starts at most this long after its claim (the doubt window starts at the claim). */
+  const startWithinMs = Math.max(1000, settleMs / 2);
   const b = { rateLimitedMs: 1000, serverErrorMs: 2000, networkMs: 2000, capMs: 300_000, ...opt.backoff };
 
   /** @param {any} p */
@@ -126,11 +128,18 @@ function createStudioHandler(o) {
   }
 
   /**
-   * The execution an in-doubt attempt created, if any.
+   * The execution an in-doubt attempt created, if any. The window is bounded on both sides: the
+   * doubtful POST started after `doubtAt` (the claim) and at most `startWithinMs` later (see run),
+   * and was processed within `settleMs` (> the request timeout); `skewMs` covers the clocks. Every
+   * page is read.
    * @param {any} flow @param {any} p @param {Record<string, unknown>} params @param {number} doubtAt
    */
   async function reconcile(flow, p, params, doubtAt) {
-    const list = await flow.executions.list({ dateCreatedFrom: new Date(doubtAt - skewMs), pageSize: 100, limit: 2000 });
+    const list = await flow.executions.list({
+      dateCreatedFrom: new Date(doubtAt - skewMs),
+      dateCreatedTo: new Date(doubtAt + startWithinMs + settleMs + skewMs),
+      pageSize: 1000,
+    });
     const candidates = list.filter((/** @type {any} */ x) => x.contactChannelAddress === p.to);
     for (const x of candidates) if (await isOurs(flow, x.sid, params)) return /** @type {string} */ (x.sid);
     return null;
@@ -192,10 +201,12 @@ function createStudioHandler(o) {
           return doubtful(failure(e, counted));
         }
       }
+      // A POST must start soon after the claim (its doubt window, see reconcile, starts there).
+      const startBy = (job.attemptStartedAt ?? Date.now()) + startWithinMs;
       for (let tries = 0; ; tries++) {
         if (!ctx.alive() || ctx.signal.aborted) return { status: 'release', delayMs: 1000 };
         if (!(await o.rate.take(ctx.signal))) return { status: 'release', delayMs: 1000 };
-        if (!ctx.alive()) return { status: 'release', delayMs: 1000 };
+        if (!ctx.alive() || Date.now() > startBy) return { status: 'release', delayMs: 1000 };
         /** @type {any} */
         let e;
         try {

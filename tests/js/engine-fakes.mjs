@@ -154,12 +154,16 @@ export async function startFakeStudio(opts = {}) {
       if (req.method === 'GET' && !sid) {
         counts.list += 1;
         const from = url.searchParams.get('DateCreatedFrom');
+        const to = url.searchParams.get('DateCreatedTo');
         const fromMs = from ? Date.parse(from) : 0;
+        const toMs = to ? Date.parse(to) : Infinity;
         const pageSize = Number(url.searchParams.get('PageSize') ?? 50);
         const page = Number(url.searchParams.get('Page') ?? 0);
-        const all = executions.filter((e) => Math.floor(e.created / 1000) * 1000 >= fromMs).reverse();
+        // Second precision, like Twilio's dates; newest first.
+        const all = executions.filter((e) => Math.floor(e.created / 1000) * 1000 >= fromMs && Math.floor(e.created / 1000) * 1000 < toMs).reverse();
         const items = all.slice(page * pageSize, (page + 1) * pageSize);
-        const next = (page + 1) * pageSize < all.length ? `${base}/v2/Flows/${FLOW_SID}/Executions?PageSize=${pageSize}&Page=${page + 1}${from ? `&DateCreatedFrom=${encodeURIComponent(from)}` : ''}` : null;
+        const query = `${from ? `&DateCreatedFrom=${encodeURIComponent(from)}` : ''}${to ? `&DateCreatedTo=${encodeURIComponent(to)}` : ''}`;
+        const next = (page + 1) * pageSize < all.length ? `${base}/v2/Flows/${FLOW_SID}/Executions?PageSize=${pageSize}&Page=${page + 1}${query}` : null;
         return answer(200, { executions: items.map(resource), meta: { page, page_size: pageSize, key: 'executions', next_page_url: next, previous_page_url: null, url: `${base}${url.pathname}${url.search}`, first_page_url: null } });
       }
       const e = executions.find((x) => x.sid === sid);
