@@ -93,14 +93,17 @@ function createMllpServer(o) {
 
   /** Bytes outside frames: dropped, never stored. @param {Conn} c @param {number} n @param {Buffer} sample */
   function onNoise(c, n, sample) {
+    // Logged once per connection (the total is logged when it closes).
+    if (c.noise === 0) {
+      const unframedHl7 = sample.subarray(0, 3).toString('latin1') === 'MSH';
+      logger.warn(unframedHl7 ? 'MLLP_UNFRAMED_HL7' : 'MLLP_NOT_FRAMED', {
+        conn: c.id,
+        bytes: n,
+        hint: unframedHl7 ? 'the sender does not wrap messages in MLLP (0x0B … 0x1C 0x0D)' : 'bytes outside an MLLP frame were dropped',
+      });
+    }
     c.noise += n;
     metrics.inc('ehr_bridge_mllp_noise_bytes_total', {}, n);
-    const unframedHl7 = sample.subarray(0, 3).toString('latin1') === 'MSH';
-    logger.warn(unframedHl7 ? 'MLLP_UNFRAMED_HL7' : 'MLLP_NOT_FRAMED', {
-      conn: c.id,
-      bytes: n,
-      hint: unframedHl7 ? 'the sender does not wrap messages in MLLP (0x0B … 0x1C 0x0D)' : 'bytes outside an MLLP frame were dropped',
-    });
     if (c.frames === 0 && c.noise > maxNoise) {
       logger.warn('MLLP_NOISE_LIMIT', { conn: c.id, bytes: c.noise });
       c.socket.destroy();
@@ -177,7 +180,7 @@ function createMllpServer(o) {
       if (c.len > 0 || c.oversize) logger.warn('MLLP_UNTERMINATED', { conn: c.id, bytes: c.oversize ? c.oversize.bytes : c.len });
       conns.delete(c);
       metrics.set('ehr_bridge_mllp_connections', {}, conns.size);
-      logger.info('MLLP_DISCONNECTED', { conn: c.id, frames: c.frames });
+      logger.info('MLLP_DISCONNECTED', { conn: c.id, frames: c.frames, ...(c.noise ? { noiseBytes: c.noise } : {}) });
     });
   }
 

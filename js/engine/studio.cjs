@@ -188,8 +188,10 @@ function createStudioHandler(o) {
       // Waits for a 409 are counted by maxConflictWaits, not by maxAttempts or the backoff.
       const counted = { ...job, attempts: Math.max(1, job.attempts - meta.conflicts) };
       const wasInDoubt = job.doubtAt !== null;
-      // A request we gave up on may still be processed by Twilio: look only once it cannot be.
-      if (wasInDoubt && Date.now() < /** @type {number} */ (job.doubtAt) + settleMs) {
+      // A request we gave up on may still be processed by Twilio: look only once it cannot be —
+      // unless the only doubtful request was answered (a 5xx in the previous attempt).
+      const answered = meta.answeredAttempt === job.attempts - 1;
+      if (wasInDoubt && !answered && Date.now() < /** @type {number} */ (job.doubtAt) + settleMs) {
         return { status: 'release', delayMs: /** @type {number} */ (job.doubtAt) + settleMs - Date.now() };
       }
       if (wasInDoubt) {
@@ -215,7 +217,11 @@ function createStudioHandler(o) {
         } catch (err) {
           e = err;
         }
-        if (e?.status !== 409) return failure(e, counted);
+        if (e?.status !== 409) {
+          const f = failure(e, counted);
+          // A 5xx is an answer: the next attempt may reconcile at once (see `answered`).
+          return e?.status >= 500 && f.status === 'retry' ? { ...f, meta: { ...meta, answeredAttempt: job.attempts } } : f;
+        }
         // 409 / 20409: the contact has an active execution (PAM's 120 s reply window).
         const conflicting = typeof e?.details?.conflicting_execution_sid === 'string' ? e.details.conflicting_execution_sid : null;
         try {

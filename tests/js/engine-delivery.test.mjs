@@ -75,10 +75,11 @@ const eventsFor = (studio, to) => studio.executions.filter((/** @type {any} */ e
 test(`${node}: 429, 500 and 503 are retried with backoff; the 5xx ones are reconciled first (list, no duplicate); exact counts`, async () => {
   const studio = await startFakeStudio();
   studio.script.push({ status: 429 }, { status: 500 }, { status: 503 });
-  const { engine, lines } = await startEngine(studio, { concurrency: 1 });
+  // A 5xx is an answer: its retry does not wait out reconcileAfterMs (only unanswered requests do).
+  const { engine, lines } = await startEngine(studio, { concurrency: 1, reconcileAfterMs: 60_000 });
   try {
     for (let i = 0; i < 3; i++) assert.equal((await engine.accept(siu({ patient: i, appointment: i, seq: i }))).outcome, 'queued');
-    const k = await drained(engine);
+    const k = await drained(engine, 15_000);
     assert.equal(k.sent, 3);
     assert.deepEqual(k.sentByCode, { STUDIO_CREATED: 3 });
     assert.equal(studio.counts.create, 6, '3 refused + 3 created');
