@@ -19,6 +19,7 @@
 //   dist/ehr_studio_bridge_slim.cjs  nodejs glue without the load-time .wasm read: initSync({ module })
 //   dist/ehr_studio_bridge_slim.d.cts
 //   dist/*.cjs, dist/*.d.cts        the JS adapters from js/ (CLI, Twilio Functions) and their types
+//   dist/engine/*.cjs, *.d.cts      the Node HL7 engine (js/engine/, ehr-studio-bridge/engine)
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -327,8 +328,12 @@ function main() {
 
   // JS adapters (js/*.cjs: CLI, Twilio Functions shims) and their hand-written types (js/*.d.cts)
   // ship next to the glue they require.
-  for (const f of fs.readdirSync(path.join(ROOT, 'js')).filter((f) => f.endsWith('.cjs') || f.endsWith('.d.cts'))) {
-    fs.copyFileSync(path.join(ROOT, 'js', f), path.join(dist, f));
+  for (const sub of ['', 'engine']) {
+    const from = path.join(ROOT, 'js', sub);
+    fs.mkdirSync(path.join(dist, sub), { recursive: true });
+    for (const f of fs.readdirSync(from).filter((f) => f.endsWith('.cjs') || f.endsWith('.d.cts'))) {
+      fs.copyFileSync(path.join(from, f), path.join(dist, sub, f));
+    }
   }
 
   // package.json: the template, with the crate version

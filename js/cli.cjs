@@ -8,6 +8,7 @@
 //   ehr-studio-bridge map   <file|-> [--profile p.json] [--preset name] [--json] [--send]
 //   ehr-studio-bridge reply <body-file|-> --profile p.json [--fhir] [--json]
 //   ehr-studio-bridge reminders <file|-> --profile p.json [--now ISO] [--existing r.json] [--json]
+//   ehr-studio-bridge serve|status|replay …     the HL7 engine (engine/cli.cjs, docs/engine.md)
 //
 // `map --send` creates the Studio execution with twilio-node (an optional peer dependency), using
 // TWILIO_ACCOUNT_SID and either TWILIO_API_KEY + TWILIO_API_SECRET or TWILIO_AUTH_TOKEN.
@@ -45,6 +46,8 @@ const USAGE = `usage:
                                                 the REMIND plan for an EHR event (profile.reminders):
                                                 each reminder in the patient's local time and UTC,
                                                 with codes for skipped and cancelled ones
+  ehr-studio-bridge serve|status|replay …       the HL7 engine: MLLP listener, durable queue, Studio
+                                                delivery, replies (serve --help)
 `;
 
 /** Split `--flag value` options from positional arguments. @param {string[]} args */
@@ -274,6 +277,7 @@ async function main(argv) {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (cmd === 'serve' || cmd === 'status' || cmd === 'replay') return require('./engine/cli.cjs').main(cmd, args, loadApi());
   const { o, rest: positional } = options(args);
   const [file, ...rest] = positional;
   if (!file || !['parse', 'query', 'ack', 'map', 'reply', 'reminders'].includes(cmd)) {

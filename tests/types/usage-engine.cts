@@ -1,0 +1,52 @@
+// ehr-studio-bridge/engine as a TypeScript host sees it (CommonJS, node16 / nodenext), without any
+// Node or DOM lib types: the declarations are self-contained.
+import engineApi = require('ehr-studio-bridge/engine');
+import type { AcceptResult, Engine, EngineOptions, Handler, Job, Outcome, Status, Store } from 'ehr-studio-bridge/engine';
+
+const options: EngineOptions = {
+  profile: { studio: { flowSid: 'FW00000000000000000000000000000000', from: '+15035550100' } },
+  store: 'sqlite:/var/lib/ehr-bridge/queue.db',
+  storeOptions: { synchronous: 'full' },
+  mllp: { port: 2575, tls: { cert: '/etc/ehr/cert.pem', key: '/etc/ehr/key.pem' }, maxMessageBytes: 1 << 20 },
+  http: { port: 8080, publicUrl: 'https://bridge.example.org/ie-endpoint' },
+  twilio: { accountSid: 'AC00000000000000000000000000000000', apiKey: 'SK00000000000000000000000000000000', apiSecret: 's', authToken: 't' },
+  delivery: { ratePerSecond: 20, onConflict: 'end-stale', staleAfterMs: 150_000, maxAttempts: 25 },
+  replies: { target: 'hl7', ehrMllp: { host: 'ehr.example.org', port: 6661 }, timeoutMs: 15_000 },
+  worker: { retainDays: 30 },
+  logLevel: 'info',
+};
+
+// A job kind of one's own on the same queue (what a reminder scheduler adds).
+const reminders: Handler = {
+  kind: 'studio.remind',
+  concurrency: 2,
+  async run(job: Job, ctx): Promise<Outcome> {
+    if (!ctx.alive() || ctx.signal.aborted) return { status: 'release', delayMs: 1000 };
+    return job.attempts > 3 ? { status: 'dead', code: 'GAVE_UP' } : { status: 'done', code: 'SENT', result: { n: job.payload } };
+  },
+};
+
+async function main(): Promise<number> {
+  const engine: Engine = await engineApi.createEngine(options);
+  engine.addHandler(reminders);
+  const addresses = await engine.start();
+  const port: number | undefined = addresses.mllp?.port;
+  const r: AcceptResult = await engine.accept(new Uint8Array([0x4d]), { source: 'test' });
+  const ack: string | null = r.ack;
+  const s: Status = await engine.status();
+  const store: Store = engine.store;
+  const queued = await store.enqueue({ kind: 'studio.remind', idemKey: 'r1', lane: engineApi.studioLane('+1', '+2'), payload: {}, dueAt: Date.now() + 60_000 });
+  const replayed = await engineApi.replayDeadLetters(store, { code: 'TWILIO_REJECTED' }, (done, total) => void [done, total]);
+  const text: string = engineApi.formatStatus(s);
+  await engine.stop({ graceMs: 10_000 });
+  return (port ?? 0) + (ack ? 1 : 0) + queued.id + replayed.requeued + text.length;
+}
+
+const opened: Promise<Store> = engineApi.openStore('postgres://bridge@db/bridge', { poolSize: 4 });
+const onNodeHl7Server = engineApi.nodeHl7ServerHandler({ accept: async () => ({ ack: null, ackCode: 'AA', outcome: 'skipped', code: null, messageId: 1, jobId: null, idempotencyKey: null }) });
+const kinds: string[] = [engineApi.STUDIO_KIND, engineApi.REPLY_KIND];
+
+// @ts-expect-error: onConflict is "wait" | "end-stale"
+const bad: EngineOptions = { ...options, delivery: { onConflict: 'end' } };
+
+export = { main, opened, onNodeHl7Server, kinds, bad };
