@@ -240,7 +240,8 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
 
-    fn t(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
+    /// A wall time `y-mo-d h:mi:00`.
+    pub(super) fn t(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(y, mo, d)
             .unwrap()
             .and_hms_opt(h, mi, 0)

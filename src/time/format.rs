@@ -83,14 +83,8 @@ pub fn format_utc(t: NaiveDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::tests::t;
     use chrono::NaiveDate;
-
-    fn t(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(y, mo, d)
-            .unwrap()
-            .and_hms_opt(h, mi, 0)
-            .unwrap()
-    }
 
     /// The hand-written formatting equals the `write!` it replaces, at the edges of the range.
     #[test]
