@@ -19,6 +19,7 @@
 //   dist/ehr_studio_bridge_slim.cjs  nodejs glue without the load-time .wasm read: initSync({ module })
 //   dist/ehr_studio_bridge_slim.d.cts
 //   dist/*.cjs, dist/*.d.cts        the JS adapters from js/ (CLI, Twilio Functions) and their types
+//   dist/twilio/*.cjs               the Twilio Functions adapter's modules (js/twilio/)
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -326,9 +327,13 @@ function main() {
   );
 
   // JS adapters (js/*.cjs: CLI, Twilio Functions shims) and their hand-written types (js/*.d.cts)
-  // ship next to the glue they require.
-  for (const f of fs.readdirSync(path.join(ROOT, 'js')).filter((f) => f.endsWith('.cjs') || f.endsWith('.d.cts'))) {
-    fs.copyFileSync(path.join(ROOT, 'js', f), path.join(dist, f));
+  // ship next to the glue they require; the Twilio adapter's modules (js/twilio/*.cjs) in
+  // dist/twilio/, one level below it.
+  for (const dir of ['', 'twilio']) {
+    fs.mkdirSync(path.join(dist, dir), { recursive: true });
+    for (const f of fs.readdirSync(path.join(ROOT, 'js', dir)).filter((f) => f.endsWith('.cjs') || f.endsWith('.d.cts'))) {
+      fs.copyFileSync(path.join(ROOT, 'js', dir, f), path.join(dist, dir, f));
+    }
   }
 
   // package.json: the template, with the crate version

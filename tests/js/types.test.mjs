@@ -63,8 +63,14 @@ test('tsc resolves the CJS types for Node and the web types for bundlers', () =>
   assert.ok(traced('bundler').some((f) => f.endsWith('dist/ehr_studio_bridge.d.ts')));
 });
 
-test('the Twilio adapter (dist/twilio.cjs, // @ts-check) type-checks as shipped (checkJs, strict, Node types)', () => {
+test('the Twilio adapter (dist/twilio.cjs and its dist/twilio/*.cjs modules, // @ts-check) type-checks as shipped (checkJs, strict, Node types)', () => {
   const tsconfig = path.join(dir, 'tsconfig.checkjs.json');
+  // The modules are root files too: tsc loads no JavaScript from node_modules on its own.
+  const modules = fs
+    .readdirSync(path.join(dir, 'node_modules/ehr-studio-bridge/dist/twilio'))
+    .filter((f) => f.endsWith('.cjs'))
+    .map((f) => `node_modules/ehr-studio-bridge/dist/twilio/${f}`);
+  assert.ok(modules.length > 0, 'dist/twilio/*.cjs shipped');
   const config = {
     compilerOptions: {
       ...common,
@@ -77,7 +83,7 @@ test('the Twilio adapter (dist/twilio.cjs, // @ts-check) type-checks as shipped 
       typeRoots: [path.join(ROOT, 'node_modules', '@types')],
       skipLibCheck: true,
     },
-    files: ['node_modules/ehr-studio-bridge/dist/twilio.cjs'],
+    files: ['node_modules/ehr-studio-bridge/dist/twilio.cjs', ...modules],
   };
   fs.writeFileSync(tsconfig, JSON.stringify(config, null, 2));
   const r = spawnSync(process.execPath, [COMPILERS['typescript 5'], '-p', tsconfig], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
