@@ -30,14 +30,20 @@
 //! ("first Sunday on or after 8 March, 07:00 UTC", "last Sunday of October, 01:00 UTC") for the
 //! years where the zone has settled into one, like the footer of a TZif file. Names are looked
 //! up by binary search, **case-sensitively** like the tz database and chrono-tz
-//! (`america/new_york` is not a zone).
+//! (`america/new_york` is not a zone). The types and lookups are in `time/table.rs`, the text
+//! formats in `time/format.rs`.
 
 use chrono::{Duration, NaiveDateTime};
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::str::FromStr;
 
+mod format;
+mod table;
 #[rustfmt::skip]
 mod tzdata;
+
+pub use format::{format_local, format_offset, format_utc, push_offset};
+use table::{name_at, offset_at, Hist, Rule, Tail};
 
 /// An IANA time zone (canonical name or link), e.g. `America/New_York` or `US/Eastern`.
 ///
@@ -107,129 +113,6 @@ pub fn zone_names() -> impl Iterator<Item = &'static str> {
 /// The IANA tz database release the zone table was generated from (e.g. `2025b`).
 pub fn tzdb_version() -> &'static str {
     tzdata::TZDB_VERSION
-}
-
-// ---- the table (types used by the generated `tzdata.rs`) ----
-
-/// A yearly transition: on the first `weekday` (0 = Monday) on or after `day` of `month`
-/// (`day == 0`: the last `weekday` of the month), `minutes` after 00:00 UTC of that date, to
-/// `OFFSETS[offset]`.
-#[derive(Clone, Copy)]
-struct Rule {
-    month: u8,
-    day: u8,
-    weekday: u8,
-    minutes: i16,
-    offset: u8,
-}
-
-/// Years `2000 + from ..= 2000 + to`: `first` then `second` each year; `second`'s offset is in
-/// force on 1 January of each of those years and after the last one.
-#[derive(Clone, Copy)]
-struct Tail {
-    from: u8,
-    to: u8,
-    first: Rule,
-    second: Rule,
-}
-
-/// `TRANS[start..end]`, then `TAILS[tail]` when it exists.
-#[derive(Clone, Copy)]
-struct Hist {
-    start: u16,
-    end: u16,
-    tail: u8,
-}
-
-/// 2000-01-01T00:00:00Z, Unix seconds.
-const ORIGIN: i64 = 946_684_800;
-
-fn name_at(i: usize) -> Option<&'static str> {
-    let end = usize::from(*tzdata::NAME_END.get(i)?);
-    let start = match i.checked_sub(1) {
-        Some(p) => usize::from(*tzdata::NAME_END.get(p)?),
-        None => 0,
-    };
-    tzdata::NAMES.get(start..end)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
-
-/// The year of a day number (inverse of [`days_from_civil`], year only).
-fn year_from_days(z: i64) -> i64 {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    yoe + era * 400 + i64::from(mp >= 10)
-}
-
-fn is_leap(y: i64) -> bool {
-    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
-}
-
-impl Rule {
-    /// The transition instant (Unix seconds) in year `y`.
-    fn at(self, y: i64) -> i64 {
-        let m = u32::from(self.month);
-        let first = days_from_civil(y, m, 1);
-        let wd1 = (first + 3).rem_euclid(7); // weekday of the 1st, 0 = Monday
-        let target = i64::from(self.weekday);
-        // Zero-based day of the month.
-        let day0 = if self.day == 0 {
-            let len: i64 = match m {
-                2 if is_leap(y) => 29,
-                2 => 28,
-                4 | 6 | 9 | 11 => 30,
-                _ => 31,
-            };
-            (len - 1) - (wd1 + len - 1 - target).rem_euclid(7)
-        } else {
-            let d0 = i64::from(self.day) - 1;
-            d0 + (target - wd1 - d0).rem_euclid(7)
-        };
-        (first + day0) * 86_400 + i64::from(self.minutes) * 60
-    }
-}
-
-fn offset_index(zone: Zone, t: i64) -> Option<u8> {
-    let hist = tzdata::HISTS.get(usize::from(*tzdata::NAME_HIST.get(usize::from(zone.0))?))?;
-    if let Some(tail) = tzdata::TAILS.get(usize::from(hist.tail)) {
-        let y = year_from_days(t.div_euclid(86_400));
-        if y >= 2000 + i64::from(tail.from) {
-            if y > 2000 + i64::from(tail.to) || t < tail.first.at(y) {
-                return Some(tail.second.offset);
-            }
-            let r = if t < tail.second.at(y) {
-                tail.first
-            } else {
-                tail.second
-            };
-            return Some(r.offset);
-        }
-    }
-    let list = tzdata::TRANS.get(usize::from(hist.start)..usize::from(hist.end))?;
-    let m = (t - ORIGIN).div_euclid(60);
-    let i = list.partition_point(|&e| i64::from(e >> 6) <= m);
-    let e = list.get(i.saturating_sub(1))?;
-    Some((e & 63) as u8)
-}
-
-/// Offset east of UTC in minutes at a UTC instant (Unix seconds).
-fn offset_at(zone: Zone, t: i64) -> i32 {
-    offset_index(zone, t)
-        .and_then(|i| tzdata::OFFSETS.get(usize::from(i)))
-        .map_or(0, |&m| i32::from(m))
 }
 
 /// Which instant to use for a local time that occurs twice.
@@ -352,153 +235,17 @@ pub fn utc_to_local(tz: Tz, utc: NaiveDateTime) -> Option<(NaiveDateTime, i32)> 
     Some((local, off))
 }
 
-/// `±HHMM` for an offset in minutes (`-0500`, `+0530`, `+0000`).
-///
-/// ```
-/// assert_eq!(ehr_studio_bridge::time::format_offset(-300), "-0500");
-/// assert_eq!(ehr_studio_bridge::time::format_offset(330), "+0530");
-/// assert_eq!(ehr_studio_bridge::time::format_offset(0), "+0000");
-/// ```
-pub fn format_offset(minutes: i32) -> String {
-    let mut s = String::with_capacity(5);
-    push_offset(&mut s, minutes);
-    s
-}
-
-/// Append `±HHMM`.
-pub fn push_offset(s: &mut String, minutes: i32) {
-    s.push(if minutes < 0 { '-' } else { '+' });
-    let m = minutes.unsigned_abs();
-    push_2(s, (m / 60) % 100);
-    push_2(s, m % 60);
-}
-
-/// `{:02}` of a value below 100, without the formatting machinery.
-fn push_2(s: &mut String, v: u32) {
-    s.push(char::from(b'0' + (v / 10 % 10) as u8));
-    s.push(char::from(b'0' + (v % 10) as u8));
-}
-
-/// `YYYY-MM-DDTHH:mm:ss` (no offset, no fraction). Years outside 0000–9999 are clamped to 4 digits
-/// by chrono's formatting rules; callers never pass those (HL7 years are 4 digits).
-pub fn format_local(t: NaiveDateTime) -> String {
-    let mut s = String::with_capacity(19);
-    push_local(&mut s, t);
-    s
-}
-
-fn push_local(s: &mut String, t: NaiveDateTime) {
-    use chrono::{Datelike, Timelike};
-    let y = t.year();
-    match u32::try_from(y) {
-        Ok(y) if y <= 9999 => {
-            push_2(s, y / 100);
-            push_2(s, y % 100);
-        }
-        // `{:04}` of a negative or 5-digit year (never from a 4-digit HL7 year, but a UTC
-        // conversion may cross year 0 or 9999).
-        _ => {
-            let _ = write!(s, "{y:04}");
-        }
-    }
-    // Month, day, hour, minute, second are below 100 (a leap second is second 59 in chrono).
-    s.push('-');
-    push_2(s, t.month());
-    s.push('-');
-    push_2(s, t.day());
-    s.push('T');
-    push_2(s, t.hour());
-    s.push(':');
-    push_2(s, t.minute());
-    s.push(':');
-    push_2(s, t.second());
-}
-
-/// `YYYY-MM-DDTHH:mm:ssZ` (fraction dropped).
-///
-/// ```
-/// use chrono::NaiveDate;
-/// let t = NaiveDate::from_ymd_opt(2025, 3, 5).unwrap().and_hms_milli_opt(19, 30, 12, 500).unwrap();
-/// assert_eq!(ehr_studio_bridge::time::format_utc(t), "2025-03-05T19:30:12Z");
-/// ```
-pub fn format_utc(t: NaiveDateTime) -> String {
-    let mut s = String::with_capacity(20);
-    push_local(&mut s, t);
-    s.push('Z');
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::NaiveDate;
 
-    fn t(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
+    /// A wall time `y-mo-d h:mi:00`.
+    pub(super) fn t(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(y, mo, d)
             .unwrap()
             .and_hms_opt(h, mi, 0)
             .unwrap()
-    }
-
-    /// The hand-written formatting equals the `write!` it replaces, at the edges of the range.
-    #[test]
-    fn formatting_matches_fmt() {
-        use chrono::{Datelike, Timelike};
-        let fmt = |t: NaiveDateTime| {
-            format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        };
-        let mut cases = vec![
-            NaiveDateTime::MIN,
-            NaiveDateTime::MAX,
-            t(0, 1, 1, 0, 0),
-            t(9999, 12, 31, 23, 59),
-            t(10000, 1, 1, 0, 0),
-            t(-1, 12, 31, 23, 59),
-            t(2025, 3, 10, 9, 30),
-            t(7, 7, 7, 7, 7),
-        ];
-        cases.push(
-            NaiveDate::from_ymd_opt(2016, 12, 31)
-                .unwrap()
-                .and_hms_milli_opt(23, 59, 59, 1_500)
-                .unwrap(),
-        );
-        for c in cases {
-            assert_eq!(format_local(c), fmt(c));
-            assert_eq!(format_utc(c), format!("{}Z", fmt(c)));
-        }
-        for m in [
-            -1439,
-            -720,
-            -300,
-            -1,
-            0,
-            1,
-            330,
-            345,
-            840,
-            1439,
-            6039,
-            9999,
-            i32::MIN,
-        ] {
-            let u = m.unsigned_abs();
-            let want = format!(
-                "{}{:02}{:02}",
-                if m < 0 { '-' } else { '+' },
-                (u / 60) % 100,
-                u % 60
-            );
-            assert_eq!(format_offset(m), want, "{m}");
-        }
     }
 
     #[test]
@@ -592,24 +339,5 @@ mod tests {
             -300
         );
         assert!(!tzdb_version().is_empty());
-    }
-
-    #[test]
-    fn rule_dates() {
-        // Second Sunday of March 2024 (10th), 07:00 UTC; last Sunday of October 2024 (27th).
-        let r = |month, day, minutes| Rule {
-            month,
-            day,
-            weekday: 6,
-            minutes,
-            offset: 0,
-        };
-        assert_eq!(r(3, 8, 420).at(2024), 1_710_054_000);
-        assert_eq!(r(10, 0, 60).at(2024), 1_729_990_800);
-        // Last Sunday of February in a leap year whose 29th is a Sunday (2032).
-        assert_eq!(r(2, 0, 0).at(2032), days_from_civil(2032, 2, 29) * 86_400);
-        assert_eq!(year_from_days(days_from_civil(2099, 12, 31)), 2099);
-        assert_eq!(year_from_days(days_from_civil(2100, 1, 1)), 2100);
-        assert_eq!(year_from_days(-1), 1969);
     }
 }

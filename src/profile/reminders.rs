@@ -36,9 +36,13 @@
 //! Durations (`minNotice`, `minSpacing`, `lateGrace`) are `h` and `m` parts (`1h`, `30m`, `0m`).
 //! Errors are `PROFILE_BAD_VALUE` with a JSON pointer into `/reminders`.
 
+mod spec;
+
 use super::schema::Ty;
 use crate::error::{Error, ErrorCode, Result};
 use serde::{Deserialize, Serialize};
+use spec::clock;
+pub use spec::{parse_duration, parse_offset};
 
 /// Day names of `window.days`, Monday first.
 pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -194,94 +198,38 @@ pub struct Schedule {
     pub on_confirmed: OnConfirmed,
 }
 
+/// `PROFILE_BAD_VALUE` at `ptr`.
 fn bad(ptr: String, msg: &str) -> Error {
     Error::new(ErrorCode::ProfileBadValue, msg.to_owned()).at_pointer(ptr)
-}
-
-/// `<n>` digits at the start of `s` (at most 4), and the rest.
-fn number(s: &str) -> Option<(i64, &str)> {
-    let n = s.bytes().take_while(u8::is_ascii_digit).count();
-    if n == 0 || n > 4 {
-        return None;
-    }
-    let v = s.get(..n)?.parse().ok()?;
-    Some((v, s.get(n..)?))
-}
-
-/// `HH:MM` → minutes after midnight (`24:00` only when `allow_24`).
-fn clock(s: &str, allow_24: bool) -> Option<u32> {
-    let b = s.as_bytes();
-    if b.len() != 5 || b.get(2) != Some(&b':') {
-        return None;
-    }
-    let h: u32 = s.get(..2)?.parse().ok()?;
-    let m: u32 = s.get(3..)?.parse().ok()?;
-    if !s.get(..2)?.bytes().all(|c| c.is_ascii_digit())
-        || !s.get(3..)?.bytes().all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    match (h, m) {
-        (24, 0) if allow_24 => Some(1440),
-        (0..=23, 0..=59) => Some(h * 60 + m),
-        _ => None,
-    }
-}
-
-/// `<n><unit>` parts in the order of `units`, each at most once (`1d2h`, `30m`): the value per
-/// unit; `None` when malformed or empty.
-fn parts<const N: usize>(s: &str, units: [u8; N]) -> Option<[Option<i64>; N]> {
-    let mut out = [None; N];
-    let mut next = 0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let (v, r) = number(rest)?;
-        let unit = *r.as_bytes().first()?;
-        let k = units.iter().skip(next).position(|u| *u == unit)? + next;
-        *out.get_mut(k)? = Some(v);
-        next = k + 1;
-        rest = r.get(1..)?;
-    }
-    out.iter().any(Option::is_some).then_some(out)
-}
-
-/// Parse `[<n>d][<n>h][<n>m][@HH:MM]` (see the module docs); `None` when malformed.
-pub fn parse_offset(spec: &str) -> Option<Offset> {
-    let (body, at) = match spec.split_once('@') {
-        Some((b, t)) => (b, Some(clock(t, false)?)),
-        None => (spec, None),
-    };
-    let [days, hours, minutes] = parts(body, *b"dhm")?;
-    // `@HH:MM` goes with a day count only.
-    if at.is_some() && (days.is_none() || hours.is_some() || minutes.is_some()) {
-        return None;
-    }
-    let days_v = days.unwrap_or(0);
-    let elapsed_ms = (hours.unwrap_or(0) * 60 + minutes.unwrap_or(0)) * 60_000;
-    // Without `@`, the offset must move the reminder before the start.
-    if at.is_none() && days_v == 0 && elapsed_ms == 0 {
-        return None;
-    }
-    if days_v > MAX_OFFSET_DAYS || elapsed_ms > MAX_OFFSET_DAYS * 86_400_000 {
-        return None;
-    }
-    Some(Offset {
-        spec: spec.to_owned(),
-        days: days_v,
-        at_minute: at,
-        elapsed_ms,
-    })
-}
-
-/// Parse a duration `[<n>h][<n>m]` (`0m` allowed) into ms.
-pub fn parse_duration(s: &str) -> Option<i64> {
-    let [hours, minutes] = parts(s, *b"hm")?;
-    Some((hours.unwrap_or(0) * 60 + minutes.unwrap_or(0)) * 60_000)
 }
 
 impl Reminders {
     /// Parse and check the section (`PROFILE_BAD_VALUE` at a pointer into `/reminders`).
     pub fn schedule(&self) -> Result<Schedule> {
+        let offsets = self.offsets()?;
+        let window = self.window.as_ref().map(Window::rule).transpose()?;
+        let min_notice_ms = duration(&self.min_notice, "minNotice")?;
+        let min_spacing_ms = duration(&self.min_spacing, "minSpacing")?;
+        let late_grace_ms = duration(&self.late_grace, "lateGrace")?;
+        if min_spacing_ms < REPLY_WINDOW_MS {
+            return Err(bad(
+                "/reminders/minSpacing".into(),
+                "at least 2m: a REMIND sent while the previous one waits for a reply (120 s) is refused with 409",
+            ));
+        }
+        Ok(Schedule {
+            offsets,
+            window,
+            outside: self.outside_window,
+            min_notice_ms,
+            min_spacing_ms,
+            late_grace_ms,
+            on_confirmed: self.on_confirmed,
+        })
+    }
+
+    /// The offsets, parsed: at most 2 for the stock flow (else 10), each once.
+    fn offsets(&self) -> Result<Vec<Offset>> {
         let limit = if self.stock_flow {
             STOCK_FLOW_MAX
         } else {
@@ -311,134 +259,79 @@ impl Reminders {
             }
             offsets.push(o);
         }
-        let window = match &self.window {
-            None => None,
-            Some(w) => {
-                let start = clock(&w.start, false).ok_or_else(|| {
-                    bad(
-                        "/reminders/window/start".into(),
-                        "not a local time like 09:00",
-                    )
-                })?;
-                let end = clock(&w.end, true).ok_or_else(|| {
-                    bad(
-                        "/reminders/window/end".into(),
-                        "not a local time like 19:00 (or 24:00)",
-                    )
-                })?;
-                if start >= end {
-                    return Err(bad(
-                        "/reminders/window/end".into(),
-                        "the window must end after it starts (it cannot span midnight)",
-                    ));
-                }
-                let mut days = [w.days.is_none(); 7];
-                for (i, d) in w.days.iter().flatten().enumerate() {
-                    let ptr = format!("/reminders/window/days/{i}");
-                    let k = WEEKDAYS.iter().position(|x| x == d).ok_or_else(|| {
-                        bad(ptr.clone(), "expected mon, tue, wed, thu, fri, sat or sun")
-                    })?;
-                    let slot = days.get_mut(k).ok_or_else(|| bad(ptr.clone(), "bad day"))?;
-                    if *slot {
-                        return Err(bad(ptr, "the same day is listed twice"));
-                    }
-                    *slot = true;
-                }
-                if !days.contains(&true) {
-                    return Err(bad(
-                        "/reminders/window/days".into(),
-                        "at least one day is needed",
-                    ));
-                }
-                Some(WindowRule {
-                    start_s: start * 60,
-                    end_s: end * 60,
-                    days,
-                })
-            }
-        };
-        let duration = |v: &Option<String>, name: &str, default: i64| -> Result<i64> {
-            match v {
-                None => Ok(default),
-                Some(s) => parse_duration(s).ok_or_else(|| {
-                    bad(
-                        format!("/reminders/{name}"),
-                        "not a duration like 1h, 30m, 1h30m or 0m",
-                    )
-                }),
-            }
-        };
-        let min_notice_ms = duration(&self.min_notice, "minNotice", 3_600_000)?;
-        let min_spacing_ms = duration(&self.min_spacing, "minSpacing", 3_600_000)?;
-        let late_grace_ms = duration(&self.late_grace, "lateGrace", 3_600_000)?;
-        if min_spacing_ms < REPLY_WINDOW_MS {
+        Ok(offsets)
+    }
+}
+
+impl Window {
+    /// The window, parsed: start before end (no span over midnight), at least one day, each once.
+    fn rule(&self) -> Result<WindowRule> {
+        let start = clock(&self.start, false).ok_or_else(|| {
+            bad(
+                "/reminders/window/start".into(),
+                "not a local time like 09:00",
+            )
+        })?;
+        let end = clock(&self.end, true).ok_or_else(|| {
+            bad(
+                "/reminders/window/end".into(),
+                "not a local time like 19:00 (or 24:00)",
+            )
+        })?;
+        if start >= end {
             return Err(bad(
-                "/reminders/minSpacing".into(),
-                "at least 2m: a REMIND sent while the previous one waits for a reply (120 s) is refused with 409",
+                "/reminders/window/end".into(),
+                "the window must end after it starts (it cannot span midnight)",
             ));
         }
-        Ok(Schedule {
-            offsets,
-            window,
-            outside: self.outside_window,
-            min_notice_ms,
-            min_spacing_ms,
-            late_grace_ms,
-            on_confirmed: self.on_confirmed,
+        Ok(WindowRule {
+            start_s: start * 60,
+            end_s: end * 60,
+            days: self.days()?,
         })
+    }
+
+    /// The allowed days, Monday first (every day when `days` is absent).
+    fn days(&self) -> Result<[bool; 7]> {
+        let mut days = [self.days.is_none(); 7];
+        for (i, d) in self.days.iter().flatten().enumerate() {
+            let ptr = format!("/reminders/window/days/{i}");
+            let k = WEEKDAYS
+                .iter()
+                .position(|x| x == d)
+                .ok_or_else(|| bad(ptr.clone(), "expected mon, tue, wed, thu, fri, sat or sun"))?;
+            let slot = days.get_mut(k).ok_or_else(|| bad(ptr.clone(), "bad day"))?;
+            if *slot {
+                return Err(bad(ptr, "the same day is listed twice"));
+            }
+            *slot = true;
+        }
+        if !days.contains(&true) {
+            return Err(bad(
+                "/reminders/window/days".into(),
+                "at least one day is needed",
+            ));
+        }
+        Ok(days)
+    }
+}
+
+/// A duration setting (default 1 h), at `/reminders/<name>`.
+fn duration(v: &Option<String>, name: &str) -> Result<i64> {
+    match v {
+        None => Ok(3_600_000),
+        Some(s) => parse_duration(s).ok_or_else(|| {
+            bad(
+                format!("/reminders/{name}"),
+                "not a duration like 1h, 30m, 1h30m or 0m",
+            )
+        }),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn offsets_parse() {
-        let o = |s: &str| parse_offset(s).map(|o| (o.days, o.at_minute, o.elapsed_ms));
-        assert_eq!(o("72h"), Some((0, None, 72 * 3_600_000)));
-        assert_eq!(o("90m"), Some((0, None, 90 * 60_000)));
-        assert_eq!(o("2h30m"), Some((0, None, 150 * 60_000)));
-        assert_eq!(o("1d"), Some((1, None, 0)));
-        assert_eq!(o("1d2h"), Some((1, None, 2 * 3_600_000)));
-        assert_eq!(o("1d@18:00"), Some((1, Some(18 * 60), 0)));
-        assert_eq!(o("0d@07:30"), Some((0, Some(7 * 60 + 30), 0)));
-        for bad in [
-            "",
-            "0h",
-            "0d",
-            "h",
-            "72",
-            "72H",
-            "1h1d",
-            "1d1d",
-            "30m2h",
-            "1d2h@18:00",
-            "@18:00",
-            "1d@24:00",
-            "1d@7:00",
-            "1d@18:60",
-            "401d",
-            " 1h",
-            "1h ",
-            "12345h",
-            "-1h",
-            "1.5h",
-            "1d@18:00x",
-        ] {
-            assert_eq!(parse_offset(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn durations_parse() {
-        assert_eq!(parse_duration("0m"), Some(0));
-        assert_eq!(parse_duration("1h30m"), Some(90 * 60_000));
-        assert_eq!(parse_duration("45m"), Some(45 * 60_000));
-        for bad in ["", "1d", "m", "30m1h", "1h1h", "5", "1 h"] {
-            assert_eq!(parse_duration(bad), None, "{bad:?}");
-        }
-    }
 
     fn err(json: &str) -> (String, String) {
         let e = crate::profile::Profile::from_json(json).unwrap_err();

@@ -33,12 +33,14 @@
 //! Errors and warnings never contain the ids (they are PHI-adjacent); positions are JSON pointers
 //! to the key.
 
+mod entries;
+
 use super::config::{ReplyConfig, DEFAULT_MAX_BODY_BYTES};
 use crate::error::{Error, ErrorCode, Position, Result, Warning};
-use serde::de::{Deserializer, MapAccess, Visitor};
+use entries::{json_error, pointer_for, Entries};
+use serde::de::Deserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::fmt;
 
 /// Longest accepted value of any reply field, in characters.
 pub const MAX_FIELD_CHARS: usize = 256;
@@ -200,6 +202,43 @@ pub fn parse_reply_with(
     content_type: Option<&str>,
     cfg: &ReplyConfig,
 ) -> Result<Reply> {
+    let text = body_text(body, content_type, cfg)?;
+    let entries: Entries = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    let mut warnings = Vec::new();
+    let [flow_sid, event_type, appointment_id, provider_id, patient_id] =
+        known_fields(entries, &mut warnings)?;
+    let event_raw = required(event_type, "event_type")?;
+    let appointment_id = required(appointment_id, "appointment_id")?;
+    let patient_id = required(patient_id, "patient_id")?;
+    let provider_id = required(provider_id, "provider_id")?;
+    let flow_sid = required(flow_sid, "flow_sid")?;
+    let event_type = ReplyEvent::parse(&event_raw).ok_or_else(|| {
+        Error::new(
+            ErrorCode::ReplyUnknownEvent,
+            "event_type must be Confirm or Cancel (any case)",
+        )
+        .at_pointer("/event_type")
+    })?;
+    check_id(&appointment_id, "/appointment_id", true)?;
+    check_id(&patient_id, "/patient_id", true)?;
+    check_id(&provider_id, "/provider_id", false)?;
+    check_id(&flow_sid, "/flow_sid", false)?;
+    warn_soft(&provider_id, &flow_sid, &mut warnings);
+    let possible_widgets = possible_widgets(event_type, cfg.flow_patched, &mut warnings);
+    Ok(Reply {
+        event_type,
+        flow_sid,
+        appointment_id: own_id(appointment_id),
+        patient_id: own_id(patient_id),
+        provider_id: own_id(provider_id),
+        possible_widgets,
+        warnings,
+    })
+}
+
+/// The body as text: the content type (when given) and size checked, a UTF-8 BOM dropped, not
+/// blank, valid UTF-8.
+fn body_text<'b>(body: &'b [u8], content_type: Option<&str>, cfg: &ReplyConfig) -> Result<&'b str> {
     if let Some(ct) = content_type {
         check_content_type(ct)?;
     }
@@ -218,14 +257,16 @@ pub fn parse_reply_with(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::new(ErrorCode::EmptyInput, "the reply body is empty"));
     }
-    let text = std::str::from_utf8(body).map_err(|e| {
+    std::str::from_utf8(body).map_err(|e| {
         Error::new(ErrorCode::JsonInvalid, "the reply body is not UTF-8")
             .at(Position::at_offset(e.valid_up_to()))
-    })?;
-    let entries: Entries = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    })
+}
 
+/// The five keys' values in [`KEYS`] order: strings, each once; unknown keys are warned (at most
+/// 16 warnings) and ignored.
+fn known_fields(entries: Entries, warnings: &mut Vec<Warning>) -> Result<[Option<String>; 5]> {
     let mut fields: [Option<String>; 5] = Default::default();
-    let mut warnings = Vec::new();
     for (key, value) in entries.0 {
         let Some(i) = KEYS.iter().position(|k| *k == key) else {
             if warnings.len() < 16 {
@@ -253,36 +294,26 @@ pub fn parse_reply_with(
         }
         *slot = Some(s);
     }
-    let [flow_sid, event_type, appointment_id, provider_id, patient_id] = fields;
-    let need = |v: Option<String>, key: &str| {
-        v.ok_or_else(|| {
-            Error::new(ErrorCode::ReplyMissingField, "a required key is missing")
-                .at_pointer(pointer_for(key))
-        })
-    };
-    let event_raw = need(event_type, "event_type")?;
-    let appointment_id = need(appointment_id, "appointment_id")?;
-    let patient_id = need(patient_id, "patient_id")?;
-    let provider_id = need(provider_id, "provider_id")?;
-    let flow_sid = need(flow_sid, "flow_sid")?;
-    let event_type = ReplyEvent::parse(&event_raw).ok_or_else(|| {
-        Error::new(
-            ErrorCode::ReplyUnknownEvent,
-            "event_type must be Confirm or Cancel (any case)",
-        )
-        .at_pointer("/event_type")
-    })?;
-    check_id(&appointment_id, "/appointment_id", true)?;
-    check_id(&patient_id, "/patient_id", true)?;
-    check_id(&provider_id, "/provider_id", false)?;
-    check_id(&flow_sid, "/flow_sid", false)?;
+    Ok(fields)
+}
+
+/// A required key's value, or `REPLY_MISSING_FIELD` at its pointer.
+fn required(v: Option<String>, key: &str) -> Result<String> {
+    v.ok_or_else(|| {
+        Error::new(ErrorCode::ReplyMissingField, "a required key is missing")
+            .at_pointer(pointer_for(key))
+    })
+}
+
+/// The soft problems: an empty `provider_id`, a malformed `flow_sid`.
+fn warn_soft(provider_id: &str, flow_sid: &str, warnings: &mut Vec<Warning>) {
     if provider_id.trim().is_empty() {
         warnings.push(
             Warning::new("REPLY_NO_PROVIDER", "provider_id is empty")
                 .at(Position::pointer("/provider_id")),
         );
     }
-    if !is_flow_sid(&flow_sid) {
+    if !is_flow_sid(flow_sid) {
         warnings.push(
             Warning::new(
                 "REPLY_FLOW_SID_MALFORMED",
@@ -291,7 +322,16 @@ pub fn parse_reply_with(
             .at(Position::pointer("/flow_sid")),
         );
     }
-    let possible_widgets: Vec<String> = match (event_type, cfg.flow_patched) {
+}
+
+/// The widgets that send this body (see the module docs on `confirm_booked`); an unpatched
+/// flow's `Confirm` is warned as ambiguous.
+fn possible_widgets(
+    event_type: ReplyEvent,
+    flow_patched: bool,
+    warnings: &mut Vec<Warning>,
+) -> Vec<String> {
+    match (event_type, flow_patched) {
         (ReplyEvent::Confirm, false) => {
             warnings.push(Warning::new(
                 "REPLY_CONFIRM_AMBIGUOUS",
@@ -302,25 +342,20 @@ pub fn parse_reply_with(
         (ReplyEvent::Confirm, true) => vec!["confirm_remind".into()],
         (ReplyEvent::Cancel, false) => vec!["cancel_remind".into()],
         (ReplyEvent::Cancel, true) => vec!["cancel_remind".into(), "confirm_booked".into()],
-    };
-    // The outbound mapping percent-encoded what the PAM flow cannot carry (`A/1` → `A%2F1`):
-    // give the EHR request its own ids back.
-    // A decoded id with control characters was not produced by us: keep such an id as written.
-    let decode = |s: String| match crate::studio::sanitize::decode_id(&s) {
-        std::borrow::Cow::Owned(d) if !d.chars().any(char::is_control) => d,
-        _ => s,
-    };
-    Ok(Reply {
-        event_type,
-        flow_sid,
-        appointment_id: decode(appointment_id),
-        patient_id: decode(patient_id),
-        provider_id: decode(provider_id),
-        possible_widgets,
-        warnings,
-    })
+    }
 }
 
+/// The EHR's own id back: the outbound mapping percent-encoded what the PAM flow cannot carry
+/// (`A/1` → `A%2F1`). A decoded id with control characters was not produced by us: such an id is
+/// kept as written.
+fn own_id(s: String) -> String {
+    match crate::studio::sanitize::decode_id(&s) {
+        std::borrow::Cow::Owned(d) if !d.chars().any(char::is_control) => d,
+        _ => s,
+    }
+}
+
+/// The five keys of the widget's body.
 const KEYS: [&str; 5] = [
     "flow_sid",
     "event_type",
@@ -329,68 +364,8 @@ const KEYS: [&str; 5] = [
     "patient_id",
 ];
 
-fn pointer_for(key: &str) -> String {
-    let mut p = String::with_capacity(key.len() + 1);
-    p.push('/');
-    for c in key.chars() {
-        match c {
-            '~' => p.push_str("~0"),
-            '/' => p.push_str("~1"),
-            c => p.push(c),
-        }
-    }
-    p
-}
-
 fn is_flow_sid(s: &str) -> bool {
     s.len() == 34 && s.starts_with("FW") && s.bytes().skip(2).all(|b| b.is_ascii_hexdigit())
-}
-
-/// Map a serde_json error without its message (which can quote input).
-pub(crate) fn json_error(e: &serde_json::Error) -> Error {
-    use serde_json::error::Category;
-    let where_ = format!("(line {}, column {})", e.line(), e.column());
-    let msg = e.to_string();
-    match e.classify() {
-        _ if msg.contains("recursion limit") => Error::new(
-            ErrorCode::JsonTooDeep,
-            format!("the JSON nests too deeply {where_}"),
-        ),
-        Category::Data => Error::new(
-            ErrorCode::JsonBadType,
-            format!("the JSON document must be an object {where_}"),
-        ),
-        Category::Io | Category::Syntax | Category::Eof => Error::new(
-            ErrorCode::JsonInvalid,
-            format!("the body is not valid JSON {where_}"),
-        ),
-    }
-}
-
-/// Top-level object entries in document order, duplicates kept.
-struct Entries(Vec<(String, Value)>);
-
-impl<'de> Deserialize<'de> for Entries {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Entries;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Entries, A::Error> {
-                let mut v = Vec::new();
-                while let Some((k, val)) = map.next_entry::<String, Value>()? {
-                    v.push((k, val));
-                }
-                Ok(Entries(v))
-            }
-        }
-        d.deserialize_map(V)
-    }
 }
 
 #[cfg(test)]

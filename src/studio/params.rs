@@ -21,7 +21,10 @@
 //! fraction, and `Z`/`±HH[:MM]`. Ordinal (`2021-123`) and week (`2021-W05`) dates, which validator.js
 //! also accepts, are reported invalid: conservative, and never produced by this library.
 
+mod iso8601;
+
 use crate::event::{AppointmentEvent, Field};
+pub use iso8601::is_iso8601;
 
 /// The accented letters the PAM name pattern allows besides ASCII letters and digits.
 pub const NAME_EXTRA: &str =
@@ -68,152 +71,6 @@ pub fn pam_timezone_ok(s: &str) -> bool {
     b.len() == 5
         && matches!(b.first(), Some(b'+' | b'-'))
         && b.iter().skip(1).all(u8::is_ascii_digit)
-}
-
-/// The calendar-date subset of validator.js `isISO8601` (see the module docs).
-///
-/// ```
-/// use ehr_studio_bridge::studio::params::is_iso8601;
-/// assert!(is_iso8601("2021-07-01T15:00:00"));
-/// assert!(is_iso8601("2021-05-04T19:41:19.000Z"));
-/// assert!(is_iso8601("2021-05-04T19:41:19-07:00"));
-/// assert!(!is_iso8601("Tue May 04 2021 12:41:19 GMT-0700 (Pacific Daylight Time)"));
-/// assert!(!is_iso8601("2021-13-01"));
-/// ```
-pub fn is_iso8601(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0usize;
-    let digits = |i: usize, n: usize| -> bool {
-        b.get(i..i + n)
-            .is_some_and(|r| r.iter().all(u8::is_ascii_digit))
-    };
-    let num = |i: usize, n: usize| -> u32 {
-        b.get(i..i + n).map_or(0, |r| {
-            r.iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'))
-        })
-    };
-    if matches!(b.first(), Some(b'+' | b'-')) {
-        i += 1;
-    }
-    if !digits(i, 4) {
-        return false;
-    }
-    i += 4;
-    // Calendar date: -MM[-DD] or MM[DD] (basic) – we accept the extended form and basic YYYYMMDD.
-    let ext = b.get(i) == Some(&b'-');
-    if ext {
-        i += 1;
-    }
-    if !digits(i, 2) {
-        return false;
-    }
-    let month = num(i, 2);
-    if !(1..=12).contains(&month) {
-        return false;
-    }
-    i += 2;
-    if ext {
-        if b.get(i) == Some(&b'-') {
-            i += 1;
-            if !digits(i, 2) {
-                return false;
-            }
-            let d = num(i, 2);
-            if !(1..=31).contains(&d) {
-                return false;
-            }
-            i += 2;
-        }
-    } else {
-        if !digits(i, 2) {
-            return false;
-        }
-        let d = num(i, 2);
-        if !(1..=31).contains(&d) {
-            return false;
-        }
-        i += 2;
-    }
-    if i == b.len() {
-        return true;
-    }
-    if !matches!(b.get(i), Some(b'T' | b' ' | b'\t')) {
-        return false;
-    }
-    i += 1;
-    // Time.
-    if !digits(i, 2) {
-        return i == b.len();
-    }
-    let h = num(i, 2);
-    i += 2;
-    if h > 24 {
-        return false;
-    }
-    let mut tcolon = false;
-    let mut have_min = false;
-    if b.get(i) == Some(&b':') && digits(i + 1, 2) {
-        tcolon = true;
-        i += 1;
-    }
-    if digits(i, 2) {
-        if num(i, 2) > 59 {
-            return false;
-        }
-        have_min = true;
-        i += 2;
-    } else if tcolon {
-        return false;
-    }
-    if h == 24 && (!have_min || num(i - 2, 2) != 0) {
-        return false;
-    }
-    // Seconds use the same separator as minutes.
-    if have_min {
-        let sep_ok = if tcolon {
-            b.get(i) == Some(&b':') && digits(i + 1, 2)
-        } else {
-            digits(i, 2)
-        };
-        if sep_ok {
-            if tcolon {
-                i += 1;
-            }
-            if num(i, 2) > 59 {
-                return false;
-            }
-            i += 2;
-        }
-    }
-    if matches!(b.get(i), Some(b'.' | b',')) {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-    }
-    match b.get(i) {
-        None => true,
-        Some(b'Z' | b'z') => i + 1 == b.len(),
-        Some(b'+' | b'-') => {
-            i += 1;
-            if !digits(i, 2) || num(i, 2) > 23 {
-                return false;
-            }
-            i += 2;
-            if b.get(i) == Some(&b':') {
-                i += 1;
-            }
-            if i == b.len() {
-                return true;
-            }
-            digits(i, 2) && num(i, 2) <= 59 && i + 2 == b.len()
-        }
-        _ => false,
-    }
 }
 
 /// The PAM validator's verdict on one value: `None` when accepted, else a violation code
@@ -466,34 +323,6 @@ mod tests {
             for f in Field::ALL {
                 assert_eq!(hazard(f, v), reference(f, v), "{f:?} {v:?}");
             }
-        }
-    }
-
-    #[test]
-    fn iso() {
-        for ok in [
-            "2021-07-01T15:00:00",
-            "2021-07-01T15:00:00Z",
-            "2021-07-01",
-            "2021-07-01T15:00",
-            "2021-07-01 15:00:00",
-            "2021-07-01T15:00:00.123+05:30",
-            "2021-07-01T15:00:00+0530",
-            "20210701T150000Z",
-        ] {
-            assert!(is_iso8601(ok), "{ok}");
-        }
-        for bad in [
-            "",
-            "2021",
-            "2021-7-1",
-            "2021-07-01T25:00",
-            "2021-07-01T15:60",
-            "null",
-            "2021-07-01X",
-            "2021-07-01T15:00:00+24:00",
-        ] {
-            assert!(!is_iso8601(bad), "{bad}");
         }
     }
 

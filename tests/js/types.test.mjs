@@ -63,8 +63,14 @@ test('tsc resolves the CJS types for Node and the web types for bundlers', () =>
   assert.ok(traced('bundler').some((f) => f.endsWith('dist/ehr_studio_bridge.d.ts')));
 });
 
-test('the Twilio adapter and the engine (dist/twilio.cjs, dist/engine/*.cjs, // @ts-check) type-check as shipped (checkJs, strict, Node types)', () => {
+test('the Twilio adapter and its modules and the engine (dist/twilio.cjs, dist/twilio/*.cjs, dist/engine/*.cjs, // @ts-check) type-check as shipped (checkJs, strict, Node types)', () => {
   const tsconfig = path.join(dir, 'tsconfig.checkjs.json');
+  // The modules are root files too: tsc loads no JavaScript from node_modules on its own.
+  const modules = fs
+    .readdirSync(path.join(dir, 'node_modules/ehr-studio-bridge/dist/twilio'))
+    .filter((f) => f.endsWith('.cjs'))
+    .map((f) => `node_modules/ehr-studio-bridge/dist/twilio/${f}`);
+  assert.ok(modules.length > 0, 'dist/twilio/*.cjs shipped');
   const config = {
     compilerOptions: {
       ...common,
@@ -79,6 +85,7 @@ test('the Twilio adapter and the engine (dist/twilio.cjs, dist/engine/*.cjs, // 
     },
     files: [
       'node_modules/ehr-studio-bridge/dist/twilio.cjs',
+      ...modules,
       ...fs.readdirSync(path.join(dir, 'node_modules', 'ehr-studio-bridge', 'dist', 'engine'))
         .filter((f) => f.endsWith('.cjs'))
         .map((f) => `node_modules/ehr-studio-bridge/dist/engine/${f}`),
