@@ -202,9 +202,10 @@ function createReminderScheduler(o) {
 }
 
 /**
- * A clock read from a file (epoch ms, or an ISO 8601 instant), polled every `pollMs`: for
- * simulations and tests that move time for engine processes (`serve --clock-file`). `onChange`
- * listeners run when the value changes (the engine wakes its scheduler).
+ * A clock read from a file (epoch ms, or an ISO 8601 instant): for simulations and tests that move
+ * time for engine processes (`serve --clock-file`). Every `now()` reads the file (a message is
+ * planned at the time the file says when it arrives); the file is also polled every `pollMs`, and
+ * `onChange` listeners run when it changed (the engine wakes its scheduler).
  * @param {string} file @param {{ pollMs?: number }} [o]
  */
 function fileClock(file, o = {}) {
@@ -223,20 +224,24 @@ function fileClock(file, o = {}) {
   }
   /** @type {Set<() => void>} */
   const listeners = new Set();
-  const timer = setInterval(() => {
-    let v;
+  /** The file's time (the last one read when it cannot be read: being replaced). */
+  const current = () => {
     try {
-      v = read();
+      return read();
     } catch {
-      return; // being rewritten: keep the last value
+      return value;
     }
-    if (v === value) return;
-    value = v;
+  };
+  let seen = value;
+  const timer = setInterval(() => {
+    value = current();
+    if (value === seen) return;
+    seen = value;
     for (const l of listeners) l();
   }, o.pollMs ?? 20);
   timer.unref();
   return {
-    now: () => value,
+    now: () => (value = current()),
     /** @param {() => void} fn */
     onChange: (fn) => listeners.add(fn),
     close: () => clearInterval(timer),

@@ -372,3 +372,171 @@ export function assertCoverage(s, o = {}) {
   assert.ok(Object.keys(s.skipped).length >= 1 || !o.late, `reminders skipped when due (${JSON.stringify(s.skipped)})`);
   if (o.late) assert.ok(s.late >= 1, `late reminders sent after a downtime (${s.late})`);
 }
+
+/**
+ * `serve` processes (the CLI from the tarball) as the harness: one or more replicas per zone, each
+ * on its store, all reading the clock from one file; events go over MLLP (round robin over the
+ * zone's replicas, each ACK awaited; a failed send is resent, like an interface engine). With
+ * `kills`, at stops where REMINDs are due, a replica is SIGKILLed while the fake Studio holds one
+ * of its REMIND creates, and restarted. A downtime is a SIGKILL at its start and a restart at its
+ * end. `stop()` ends every process it started (by pid). `logs`: each line prefixed with its replica.
+ * @param {{
+ *   tmp: string, studio: Awaited<ReturnType<typeof import('./engine-fakes.mjs').startFakeStudio>>,
+ *   replicas: { zone: number, store: string }[], openStore: (zone: number) => Promise<any>,
+ *   kills: number, seed: number, log?: (line: string) => void,
+ * }} o
+ */
+export async function processHarness(o) {
+  const { spawn } = await import('node:child_process');
+  const { engineModules, mllpConnect, msa, until, ACCOUNT_SID, API_SECRET, apiKey } = await import('./engine-fakes.mjs');
+  const { freePort } = await import('./engine-crash-scenario.mjs');
+  const { dir } = engineModules();
+  const cli = path.join(dir, 'node_modules', 'ehr-studio-bridge', 'dist', 'cli.cjs');
+  const random = rng(o.seed ^ 0x5eed);
+  const say = o.log ?? (() => {});
+  const clockFile = path.join(o.tmp, 'clock');
+  fs.writeFileSync(clockFile, String(SIM_START));
+  const zones = [...new Set(o.replicas.map((r) => r.zone))];
+  const profiles = new Map(zones.map((z) => {
+    const f = path.join(o.tmp, `profile-${z}.json`);
+    fs.writeFileSync(f, JSON.stringify(zoneProfile(z, o.studio.baseUrl)));
+    return [z, f];
+  }));
+  const stores = new Map();
+  for (const z of zones) stores.set(z, await o.openStore(z));
+  const ports = await Promise.all(o.replicas.map(() => freePort()));
+  /** @type {(import('node:child_process').ChildProcess | null)[]} */
+  const procs = o.replicas.map(() => null);
+  /** @type {Promise<unknown>[]} */
+  const exits = o.replicas.map(() => Promise.resolve());
+  /** @type {(Awaited<ReturnType<typeof mllpConnect>> | null)[]} */
+  const conns = o.replicas.map(() => null);
+  const started = o.replicas.map(() => 0);
+  /** @type {string[]} */
+  const logs = [];
+  const rr = new Map(zones.map((z) => [z, 0]));
+  let kills = 0;
+
+  /** @param {number} i */
+  async function start(i) {
+    const r = o.replicas[i];
+    const args = [
+      cli, 'serve', '--profile', /** @type {string} */ (profiles.get(r.zone)), '--store', r.store, '--mllp-port', String(ports[i]), '--http-port', 'off',
+      '--host', '127.0.0.1', '--rate', '500', '--concurrency', '8', '--conflict-wait-ms', '40', '--backoff-base-ms', '40', '--poll-ms', '20',
+      '--heartbeat-ms', '200', '--dead-after-ms', '1500', '--twilio-timeout-ms', '2000', '--reconcile-after-ms', '2500',
+      '--clock-file', clockFile, '--remind-tick-ms', '3600000', '--log-level', 'info',
+    ];
+    const p = spawn(process.execPath, args, {
+      env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), NODE_NO_WARNINGS: '1', TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_API_KEY: apiKey(i), TWILIO_API_SECRET: API_SECRET },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    procs[i] = p;
+    const before = started[i];
+    let partial = '';
+    p.stdout?.on('data', (d) => {
+      partial += d;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) {
+        logs.push(`${i} ${l}`);
+        if (l.includes('"ENGINE_STARTED"')) started[i] += 1;
+      }
+    });
+    let err = '';
+    p.stderr?.on('data', (d) => (err += d));
+    exits[i] = new Promise((res) => p.on('exit', (code, signal) => res({ code, signal })));
+    await until(() => started[i] > before || p.exitCode !== null, 30_000, `replica ${i} to start`);
+    if (p.exitCode !== null) throw new Error(`replica ${i} exited ${p.exitCode}: ${err}`);
+  }
+
+  /** SIGKILL replica `i` (a process this harness started, by its pid) and wait for its exit. @param {number} i */
+  async function kill(i) {
+    conns[i]?.close();
+    conns[i] = null;
+    procs[i]?.kill('SIGKILL');
+    await exits[i];
+    procs[i] = null;
+  }
+
+  for (let i = 0; i < o.replicas.length; i++) await start(i);
+
+  /** @type {Harness} */
+  const harness = {
+    async setClock(t) {
+      const next = `${clockFile}.next`;
+      fs.writeFileSync(next, String(t));
+      fs.renameSync(next, clockFile);
+    },
+    async send(zone, text) {
+      const mine = o.replicas.map((r, i) => (r.zone === zone ? i : -1)).filter((i) => i >= 0);
+      const k = /** @type {number} */ (rr.get(zone));
+      rr.set(zone, k + 1);
+      const i = mine[k % mine.length];
+      for (let attempt = 0; attempt < 50; attempt++) {
+        try {
+          if (!conns[i] || conns[i]?.closed) conns[i] = await mllpConnect(ports[i]);
+          const ack = await conns[i]?.send(text);
+          if (ack) {
+            assert.equal(msa(ack).code, 'CA', 'the event is accepted');
+            return;
+          }
+        } catch {
+          // not listening (restarting) or no ACK: resend
+        }
+        conns[i]?.close();
+        conns[i] = null;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('an event could not be delivered to its engine');
+    },
+    async idle(zone, t) {
+      const s = stores.get(zone);
+      const next = await s.nextReminderDue();
+      if (next !== null && next <= t) return false;
+      const c = await s.counts();
+      return c.jobs.every((/** @type {any} */ j) => j.state === 'done' || j.state === 'dead');
+    },
+    async down(zone) {
+      for (let i = 0; i < o.replicas.length; i++) if (o.replicas[i].zone === zone) await kill(i);
+      say(`down: zone ${zone} SIGKILLed (stays down until the downtime ends)`);
+    },
+    async up(zone) {
+      for (let i = 0; i < o.replicas.length; i++) if (o.replicas[i].zone === zone) await start(i);
+    },
+    async atStop(stop) {
+      if (kills >= o.kills || stop.expected === 0 || random() < 0.5) return;
+      // Kill the replica whose REMIND create the fake holds right now (the kill lands in flight).
+      const users = o.replicas.map((_, i) => apiKey(i));
+      const holder = () => [...o.studio.held].find((h) => h.eventType === 'REMIND' && users.includes(h.user));
+      const end = Date.now() + 5000;
+      while (!holder() && Date.now() < end) await new Promise((r) => setTimeout(r, 1));
+      const h = holder();
+      if (!h) return;
+      const i = users.indexOf(h.user);
+      await kill(i);
+      kills += 1;
+      say(`SIGKILL ${kills}: replica ${i} with a REMIND create in flight at ${new Date(stop.t).toISOString()}`);
+      await start(i);
+    },
+  };
+  return {
+    harness,
+    logs,
+    get kills() {
+      return kills;
+    },
+    /** Stop every process (SIGTERM, graceful; SIGKILL if it does not exit) and close the stores. */
+    async stop() {
+      for (const c of conns) c?.close();
+      for (let i = 0; i < procs.length; i++) {
+        const p = procs[i];
+        if (!p || p.exitCode !== null) continue;
+        p.kill('SIGTERM');
+        const t = setTimeout(() => p.kill('SIGKILL'), 20_000);
+        await exits[i];
+        clearTimeout(t);
+      }
+      for (const s of stores.values()) await s.close();
+    },
+  };
+}
