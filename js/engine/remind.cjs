@@ -215,6 +215,7 @@ function fileClock(file, o = {}) {
     if (!Number.isFinite(v)) throw coded('ENGINE_BAD_OPTION', 'the clock file must hold epoch milliseconds or an ISO 8601 instant');
     return v;
   };
+  /** @type {number} */
   let value;
   try {
     value = read();

@@ -13,9 +13,10 @@
 // planned instant, or the restart for a late one), exactly once, with the snapshot of the latest
 // event, and none for a cancelled or past appointment.
 import assert from 'node:assert/strict';
-import { FLOW_SID, FROM, SAMPLE_PROFILE } from './engine-fakes.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
+import { freePort, rng, spawnServe } from './engine-crash-scenario.mjs';
+import { FLOW_SID, FROM, SAMPLE_PROFILE, apiKey, engineModules, mllpConnect, msa } from './engine-fakes.mjs';
 import { ROOT } from './helpers.mjs';
 
 const SAMPLE = fs.readFileSync(path.join(ROOT, 'samples', 'siu_s12_booked.hl7'), 'utf8');
@@ -50,17 +51,6 @@ export function zoneProfile(z, baseUrl) {
     sender: { ...SAMPLE_PROFILE.sender, timeZone: ZONES[z].timeZone },
     studio: { flowSid: FLOW_SID, from: FROM, ...(baseUrl ? { baseUrl } : {}) },
     reminders: ZONES[z].reminders,
-  };
-}
-
-/** Deterministic pseudo-random numbers. @param {number} seed */
-export function rng(seed) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
   };
 }
 
@@ -387,9 +377,6 @@ export function assertCoverage(s, o = {}) {
  * }} o
  */
 export async function processHarness(o) {
-  const { spawn } = await import('node:child_process');
-  const { engineModules, mllpConnect, msa, until, ACCOUNT_SID, API_SECRET, apiKey } = await import('./engine-fakes.mjs');
-  const { freePort } = await import('./engine-crash-scenario.mjs');
   const { dir } = engineModules();
   const cli = path.join(dir, 'node_modules', 'ehr-studio-bridge', 'dist', 'cli.cjs');
   const random = rng(o.seed ^ 0x5eed);
@@ -411,7 +398,6 @@ export async function processHarness(o) {
   const exits = o.replicas.map(() => Promise.resolve());
   /** @type {(Awaited<ReturnType<typeof mllpConnect>> | null)[]} */
   const conns = o.replicas.map(() => null);
-  const started = o.replicas.map(() => 0);
   /** @type {string[]} */
   const logs = [];
   const rr = new Map(zones.map((z) => [z, 0]));
@@ -426,27 +412,9 @@ export async function processHarness(o) {
       '--heartbeat-ms', '200', '--dead-after-ms', '1500', '--twilio-timeout-ms', '2000', '--reconcile-after-ms', '2500',
       '--clock-file', clockFile, '--remind-tick-ms', '3600000', '--log-level', 'info',
     ];
-    const p = spawn(process.execPath, args, {
-      env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), NODE_NO_WARNINGS: '1', TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_API_KEY: apiKey(i), TWILIO_API_SECRET: API_SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    procs[i] = p;
-    const before = started[i];
-    let partial = '';
-    p.stdout?.on('data', (d) => {
-      partial += d;
-      const lines = partial.split('\n');
-      partial = lines.pop() ?? '';
-      for (const l of lines) {
-        logs.push(`${i} ${l}`);
-        if (l.includes('"ENGINE_STARTED"')) started[i] += 1;
-      }
-    });
-    let err = '';
-    p.stderr?.on('data', (d) => (err += d));
-    exits[i] = new Promise((res) => p.on('exit', (code, signal) => res({ code, signal })));
-    await until(() => started[i] > before || p.exitCode !== null, 30_000, `replica ${i} to start`);
-    if (p.exitCode !== null) throw new Error(`replica ${i} exited ${p.exitCode}: ${err}`);
+    const sp = await spawnServe(args, i, (l) => logs.push(`${i} ${l}`));
+    procs[i] = sp.proc;
+    exits[i] = sp.exit;
   }
 
   /** SIGKILL replica `i` (a process this harness started, by its pid) and wait for its exit. @param {number} i */
