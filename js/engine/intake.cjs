@@ -78,8 +78,11 @@ const NO_MSH = 'MSH|^~\\&|||||||ACK||P|2.5\r';
  * @param {{
  *   api: any, mapper: any, store: import('./store.cjs').Store, logger: import('./util.cjs').Logger,
  *   metrics: import('./metrics.cjs').Metrics, ackApplication?: string, ackFacility?: string,
- *   onQueued?: () => void, maxBatch?: number,
+ *   onQueued?: () => void, maxBatch?: number, now?: () => number,
+ *   planner?: ReturnType<typeof import('./remind.cjs').reminderPlanner>,
  * }} o
+ *   `planner`: the profile's reminders are planned in the message's transaction (remind.cjs);
+ *   `now`: the engine clock they are planned at (default Date.now).
  */
 function createIntake(o) {
   const { api, mapper, store, logger, metrics } = o;
@@ -196,6 +199,10 @@ function createIntake(o) {
       const a = ackFor(input, { code: policy.ack, hl7Code: policy.hl7Code, text: policy.text, position: err?.position });
       return { ...a, outcome: 'rejected', code, messageId, jobId: null, idempotencyKey: null };
     }
+    const kind = opts.kind ?? 'hl7';
+    const planned = o.planner ? o.planner(input, kind, (o.now ?? Date.now)()) : null;
+    if (planned?.error) logger.error('REMIND_PLAN_FAILED', { source, code: planned.error });
+    const remind = planned?.remind ? { remind: planned.remind } : {};
     /** @type {import('./store.cjs').IngestItem} */
     let item;
     if (exec.request) {
@@ -211,9 +218,10 @@ function createIntake(o) {
         outcome: 'queued',
         code: null,
         job: { kind: STUDIO_KIND, idemKey: exec.request.idempotencyKey, lane: studioLane(from, to), payload: { flowSid, to, from, parameters } },
+        ...remind,
       };
     } else {
-      item = { receivedAt, source, controlId, raw: rawBytes(input), outcome: 'skipped', code: exec.skip?.code ?? 'SKIP' };
+      item = { receivedAt, source, controlId, raw: rawBytes(input), outcome: 'skipped', code: exec.skip?.code ?? 'SKIP', ...remind };
     }
     let stored;
     try {
@@ -235,8 +243,10 @@ function createIntake(o) {
       ...(stored.jobId !== null ? { jobId: stored.jobId } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
       ...(exec.warnings?.length ? { warnings: exec.warnings } : {}),
+      ...(stored.reminders ? { reminders: stored.reminders } : {}),
     });
-    if (outcome === 'queued') o.onQueued?.();
+    if (stored.reminders?.error) logger.error('REMIND_PLAN_FAILED', { source, messageId: stored.messageId, code: stored.reminders.error });
+    if (outcome === 'queued' || stored.reminders?.actions.create || stored.reminders?.actions.update) o.onQueued?.();
     const a = ackFor(input, { code: 'accept' });
     return { ...a, outcome, code: item.code, messageId: stored.messageId, jobId: stored.jobId, idempotencyKey };
   }

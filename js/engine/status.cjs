@@ -15,7 +15,14 @@
  *   messages: { total: number, queued: number, duplicate: number, skipped: Record<string, number>, rejected: Record<string, number> },
  *   oldestPendingAgeMs: number | null,
  *   engines: { id: string, role: string, host: string, pid: number, heartbeatAgeMs: number }[],
+ *   reminders: ReminderStatus,
  * }} Status
+ * @typedef {{
+ *   total: number, pending: number, claimed: number, sent: number, skipped: number, canceled: number, failed: number,
+ *   skippedByCode: Record<string, number>, canceledByCode: Record<string, number>, failedByCode: Record<string, number>,
+ *   nextDueAt: number | null,
+ * }} ReminderStatus
+ *   By effective status (remind.cjs): `claimed` = in the delivery queue; `nextDueAt` on the engine clock.
  */
 
 /** @returns {KindStatus} */
@@ -63,12 +70,25 @@ async function storeStatus(store, o = {}) {
     else if (r.outcome === 'rejected') add(messages.rejected, r.code, r.n);
   }
   const live = await store.liveWorkers('', o.deadAfterMs ?? 10_000);
+  /** @type {ReminderStatus} */
+  const reminders = {
+    total: 0, pending: 0, claimed: 0, sent: 0, skipped: 0, canceled: 0, failed: 0,
+    skippedByCode: {}, canceledByCode: {}, failedByCode: {}, nextDueAt: await store.nextReminderDue(),
+  };
+  for (const r of await store.reminderCounts()) {
+    reminders.total += r.n;
+    if (r.status === 'pending' || r.status === 'claimed' || r.status === 'sent') reminders[r.status] += r.n;
+    else if (r.status === 'skipped') (reminders.skipped += r.n), add(reminders.skippedByCode, r.code, r.n);
+    else if (r.status === 'canceled') (reminders.canceled += r.n), add(reminders.canceledByCode, r.code, r.n);
+    else if (r.status === 'failed') (reminders.failed += r.n), add(reminders.failedByCode, r.code, r.n);
+  }
   return {
     store: { kind: store.kind, driver: store.driver, location: store.location },
     jobs,
     messages,
     oldestPendingAgeMs: c.oldestPendingAt === null ? null : now - c.oldestPendingAt,
     engines: live.map((w) => ({ id: w.id, role: w.role, host: w.host, pid: w.pid, heartbeatAgeMs: now - w.heartbeatAt })),
+    reminders,
   };
 }
 
@@ -102,6 +122,14 @@ function formatStatus(s) {
   if (skipped) lines.push(`  skipped by code: ${byCode(m.skipped)}`);
   if (rejected) lines.push(`  rejected by code: ${byCode(m.rejected)}`);
   lines.push(`oldest pending job: ${s.oldestPendingAgeMs === null ? 'none' : `${(s.oldestPendingAgeMs / 1000).toFixed(1)} s`}`);
+  const r = s.reminders;
+  if (r.total) {
+    const next = r.nextDueAt === null ? '' : `, next due ${new Date(r.nextDueAt).toISOString()}`;
+    lines.push(`reminders  ${r.total}: pending ${r.pending}${next}, in the queue ${r.claimed}, sent ${r.sent}, skipped ${r.skipped}, cancelled ${r.canceled}, failed ${r.failed}`);
+    if (r.skipped) lines.push(`  skipped by code: ${byCode(r.skippedByCode)}`);
+    if (r.canceled) lines.push(`  cancelled by code: ${byCode(r.canceledByCode)}`);
+    if (r.failed) lines.push(`  failed by code: ${byCode(r.failedByCode)} (dead-lettered ones: replay --kind remind)`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -112,6 +140,8 @@ function statusMetrics(s) {
     const states = { queued: k.queued, running: k.inFlight, retrying: k.retrying, waiting_409: k.waitingForActiveExecution, sent: k.sent, dead: k.deadLettered };
     for (const [state, n] of Object.entries(states)) lines.push(`ehr_bridge_jobs{kind="${kind}",state="${state}"} ${n}`);
   }
+  lines.push('# HELP ehr_bridge_reminders Reminders in the store by status', '# TYPE ehr_bridge_reminders gauge');
+  for (const st of /** @type {const} */ (['pending', 'claimed', 'sent', 'skipped', 'canceled', 'failed'])) lines.push(`ehr_bridge_reminders{status="${st}"} ${s.reminders[st]}`);
   lines.push('# HELP ehr_bridge_oldest_pending_seconds Age of the oldest unfinished job', '# TYPE ehr_bridge_oldest_pending_seconds gauge');
   lines.push(`ehr_bridge_oldest_pending_seconds ${s.oldestPendingAgeMs === null ? 0 : (s.oldestPendingAgeMs / 1000).toFixed(3)}`);
   return `${lines.join('\n')}\n`;

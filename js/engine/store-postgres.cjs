@@ -99,6 +99,7 @@ async function openPostgres(url, o) {
     for (const stmt of DDL.split(';').map((s) => s.trim()).filter(Boolean)) yield run(stmt);
     const v = yield all("SELECT value FROM meta WHERE key = 'schema_version'");
     if (v.length === 0) yield run("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", String(SCHEMA_VERSION));
+    else if (Number(v[0].value) < SCHEMA_VERSION) yield run("UPDATE meta SET value = ? WHERE key = 'schema_version'", String(SCHEMA_VERSION));
   }
 
   try {
@@ -126,6 +127,8 @@ async function openPostgres(url, o) {
     multiReplica: true,
     lock: ' FOR UPDATE OF j SKIP LOCKED',
     lockRow: ' FOR UPDATE',
+    // One appointment's reminders are planned by one transaction at a time, across replicas.
+    keyLock: 'SELECT pg_advisory_xact_lock(hashtext(?))',
     now: o.now ?? Date.now,
     /** Deadlocks and serialization failures are retried (up to 3 times) with a fresh operation. @template T @param {() => Generator<import('./store.cjs').Query, T, any>} make */
     tx: async (make) => {

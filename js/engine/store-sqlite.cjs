@@ -111,6 +111,9 @@ function openSqlite(file, o) {
     if (v.length === 0) db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     else if (Number(v[0].value) > SCHEMA_VERSION) {
       throw coded('ENGINE_STORE_TOO_NEW', `the store's schema version ${v[0].value} is newer than this engine's (${SCHEMA_VERSION})`);
+    } else if (Number(v[0].value) < SCHEMA_VERSION) {
+      // The DDL above added what the older version lacked (new tables only).
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
     }
     db.exec('COMMIT');
   } catch (e) {
@@ -125,6 +128,7 @@ function openSqlite(file, o) {
     multiReplica: false,
     lock: '',
     lockRow: '',
+    keyLock: '', // BEGIN IMMEDIATE already serialises writers
     now: o.now ?? Date.now,
     /** @template T @param {() => Generator<import('./store.cjs').Query, T, any>} make @param {boolean} write */
     tx: async (make, write) => txSync(make, write),

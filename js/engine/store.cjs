@@ -10,6 +10,12 @@
 // runs only when it is the oldest unfinished job of its lane and no other job of the lane is
 // running. `doubt_at` marks a job whose external call may have happened without us recording it
 // (the worker died, or the call timed out): its handler must reconcile before calling again.
+//
+// Reminders (REMIND, docs/reminders.md): one row per planned reminder, written by the core's plan
+// in the transaction of the event that planned it; the scheduler claims due rows and turns each
+// into ONE `remind` job (idempotency key = the reminder id) in one transaction. A queued reminder's
+// outcome is its job's. Reminder times (due, not after, planning) are the engine clock's; job times
+// are the store's.
 'use strict';
 
 const { coded } = require('./util.cjs');
@@ -64,14 +70,32 @@ CREATE TABLE IF NOT EXISTS workers (
   started_at ${t.int} NOT NULL, heartbeat_at ${t.int} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS rate_buckets (name TEXT PRIMARY KEY, tokens ${t.real} NOT NULL, updated_at ${t.int} NOT NULL);
+CREATE TABLE IF NOT EXISTS reminders (
+  id TEXT PRIMARY KEY,
+  appointment_key TEXT NOT NULL,
+  status TEXT NOT NULL,
+  code TEXT,
+  due_at ${t.int},
+  not_after ${t.int},
+  appointment_start ${t.int},
+  job_id ${t.int},
+  reminder TEXT,
+  created_at ${t.int} NOT NULL,
+  updated_at ${t.int} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reminders_due ON reminders (due_at, id) WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS reminders_appointment ON reminders (appointment_key);
 `;
 }
 
-/** The version the schema above is; a store with a newer one is refused. */
-const SCHEMA_VERSION = 1;
+/** The version the schema above is; a store with a newer one is refused (2: reminders). */
+const SCHEMA_VERSION = 2;
 
 /** Job states that are not final. */
 const ACTIVE = "('queued','retrying','running')";
+
+/** Job result codes of a REMIND that reached Studio (any other `done` code is a skip at send time). */
+const SENT_CODES = new Set(['STUDIO_CREATED', 'STUDIO_RECONCILED']);
 
 /**
  * @typedef {{ op: 'all' | 'run', sql: string, params: unknown[] }} Query
@@ -92,9 +116,30 @@ const marks = (n) => Array.from({ length: n }, () => '?').join(', ');
  * }} NewJob
  * @typedef {{
  *   receivedAt: number, source: string, controlId: string | null, raw: Uint8Array,
- *   outcome: 'queued' | 'skipped' | 'rejected', code: string | null, job?: NewJob,
+ *   outcome: 'queued' | 'skipped' | 'rejected', code: string | null, job?: NewJob, remind?: RemindPlanning,
  * }} IngestItem
- * @typedef {{ messageId: number, jobId: number | null, duplicate: boolean, jobState: string | null }} IngestResult
+ * @typedef {{
+ *   messageId: number, jobId: number | null, duplicate: boolean, jobState: string | null,
+ *   reminders?: PlanSummary,
+ * }} IngestResult
+ * @typedef {{
+ *   appointmentKey: string, now: number,
+ *   plan(existing: { id: string, status: string, appointmentStartMs?: number }[]): any,
+ * }} RemindPlanning
+ *   `plan` is the core's planReminders against the stored reminders of the key (called inside the
+ *   transaction, synchronously); `now` is the engine clock.
+ * @typedef {{ appointmentKey: string, code?: string, actions: Record<string, number>, error?: string }} PlanSummary
+ * @typedef {{
+ *   id: string, appointmentKey: string, status: string, code: string | null, storedStatus: string,
+ *   dueAt: number | null, notAfter: number | null, appointmentStart: number | null, jobId: number | null,
+ *   jobState: string | null, updatedAt: number,
+ * }} ReminderRow
+ *   `status` is the effective one (pending, claimed, sent, skipped, canceled, failed: the core's
+ *   ReminderStatus); `storedStatus` what the row says (pending, queued, skipped, canceled, failed).
+ * @typedef {(
+ *   { action: 'send', job: NewJob } | { action: 'skip' | 'fail', code: string } | { action: 'wait', untilMs: number }
+ * )} RemindDecision
+ * @typedef {{ id: string, appointmentKey: string, action: 'queued' | 'skipped' | 'failed' | 'wait', code?: string, jobId?: number }} RemindClaim
  * @typedef {{
  *   id: number, kind: string, idemKey: string, lane: string, state: string, dueAt: number,
  *   attempts: number, payload: any, meta: any, resultCode: string | null, result: any,
@@ -165,12 +210,129 @@ function* insertJob(j, now) {
   return { id: Number(found[0].id), created: false, state: found[0].state };
 }
 
+// ---- reminders ----------------------------------------------------------------------------------
+
+const REMINDER_SELECT = `SELECT r.id, r.appointment_key, r.status, r.code, r.due_at, r.not_after, r.appointment_start, r.job_id,
+         r.updated_at, j.state AS job_state, j.result_code AS job_code
+  FROM reminders r LEFT JOIN jobs j ON j.id = r.job_id`;
+
+/** @param {unknown} v */
+const numOrNull = (v) => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * A reminder row with its effective status: a queued one is `claimed` while its job is unfinished,
+ * `sent` once Studio created it (or its finished job was purged), `skipped` when the job found it
+ * too late at send time, `failed` when the job was dead-lettered.
+ * @param {any} r @returns {ReminderRow}
+ */
+function reminderFromRow(r) {
+  let status = r.status;
+  let code = r.code ?? null;
+  if (r.status === 'queued') {
+    const js = r.job_state ?? null;
+    if (js === null) status = 'sent';
+    else if (js === 'done') {
+      status = SENT_CODES.has(r.job_code) ? 'sent' : 'skipped';
+      code = r.job_code ?? null;
+    } else if (js === 'dead') (status = 'failed'), (code = r.job_code ?? null);
+    else status = 'claimed';
+  }
+  return {
+    id: r.id,
+    appointmentKey: r.appointment_key,
+    status,
+    code,
+    storedStatus: r.status,
+    dueAt: numOrNull(r.due_at),
+    notAfter: numOrNull(r.not_after),
+    appointmentStart: numOrNull(r.appointment_start),
+    jobId: numOrNull(r.job_id),
+    jobState: r.job_state ?? null,
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+/**
+ * What the store keeps of a planned `create` / `update` (what remindDue and the REMIND builder read,
+ * plus the times for operators). @param {any} p
+ */
+function storedReminder(p) {
+  const { action: _a, code: _c, reason: _r, ...stored } = p;
+  return stored;
+}
+
+/**
+ * Apply the core's plan for one appointment (docs/reminders.md, "The lifecycle"), inside the
+ * transaction that stores the event. `keyLock` serialises plans of one appointment across replicas.
+ * @param {RemindPlanning} rp @param {number} jobNow @param {string} keyLock
+ * @returns {Generator<Query, PlanSummary, any>}
+ */
+function* planReminders(rp, jobNow, keyLock) {
+  if (keyLock) yield all(keyLock, rp.appointmentKey);
+  const rows = /** @type {ReminderRow[]} */ ((yield all(`${REMINDER_SELECT} WHERE r.appointment_key = ?`, rp.appointmentKey)).map(reminderFromRow));
+  const existing = rows.map((r) => ({ id: r.id, status: r.status, ...(r.appointmentStart !== null ? { appointmentStartMs: r.appointmentStart } : {}) }));
+  let plan;
+  try {
+    plan = rp.plan(existing);
+  } catch (e) {
+    const err = /** @type {any} */ (e);
+    return { appointmentKey: rp.appointmentKey, actions: {}, error: err?.name === 'EhrStudioBridgeError' && typeof err.code === 'string' ? err.code : 'INTERNAL' };
+  }
+  /** @type {Record<string, number>} */
+  const actions = {};
+  const summary = { appointmentKey: rp.appointmentKey, ...(plan.code ? { code: plan.code } : {}), actions };
+  if (plan.unchanged) return summary;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const t = rp.now;
+  for (const p of plan.reminders) {
+    actions[p.action] = (actions[p.action] ?? 0) + 1;
+    const row = byId.get(p.id);
+    if (p.action === 'create' || p.action === 'update') {
+      const text = JSON.stringify(storedReminder(p));
+      if (!row) {
+        yield run(
+          `INSERT INTO reminders (id, appointment_key, status, code, due_at, not_after, appointment_start, reminder, created_at, updated_at)
+           VALUES (?, ?, 'pending', NULL, ?, ?, ?, ?, ?, ?)`,
+          p.id, rp.appointmentKey, p.dueAtMs, p.notAfterMs, p.appointmentStartMs, text, t, t,
+        );
+      } else {
+        // A queued reminder is in the delivery queue with the request it was handed: left alone.
+        yield run(
+          `UPDATE reminders SET status = 'pending', code = NULL, due_at = ?, not_after = ?, appointment_start = ?, reminder = ?, updated_at = ?
+           WHERE id = ? AND status <> 'queued'`,
+          p.dueAtMs, p.notAfterMs, p.appointmentStartMs, text, t, p.id,
+        );
+      }
+    } else if (p.action === 'cancel' && row) {
+      const r = yield run(`UPDATE reminders SET status = 'canceled', code = ?, updated_at = ? WHERE id = ? AND status = 'pending'`, p.code ?? null, t, p.id);
+      if (r.changes === 0 && row.storedStatus === 'queued' && row.jobId !== null) {
+        // Still waiting in the queue (not running, not in doubt): it never reached Studio.
+        const c = yield run(
+          `UPDATE jobs SET state = 'done', result_code = ?, done_at = ?, updated_at = ?
+           WHERE id = ? AND state IN ('queued', 'retrying') AND doubt_at IS NULL`,
+          p.code ?? null, jobNow, jobNow, row.jobId,
+        );
+        if (c.changes > 0) yield run(`UPDATE reminders SET status = 'canceled', code = ?, updated_at = ? WHERE id = ?`, p.code ?? null, t, p.id);
+      }
+    } else if (p.action === 'skip' && !row) {
+      yield run(
+        `INSERT INTO reminders (id, appointment_key, status, code, due_at, not_after, appointment_start, reminder, created_at, updated_at)
+         VALUES (?, ?, 'skipped', ?, ?, ?, ?, NULL, ?, ?)`,
+        p.id, rp.appointmentKey, p.code ?? null, p.dueAtMs ?? null, p.notAfterMs ?? null, p.appointmentStartMs ?? null, t, t,
+      );
+    }
+  }
+  return summary;
+}
+
 const ops = {
   /**
-   * Messages (and their jobs) in one transaction: the caller ACKs only after it commits.
-   * @param {IngestItem[]} items @param {number} now @returns {Generator<Query, IngestResult[], any>}
+   * Messages (and their jobs, and the reminders their events plan) in one transaction: the caller
+   * ACKs only after it commits.
+   * @param {IngestItem[]} items @param {number} now @param {string} [keyLock]
+   * @returns {Generator<Query, IngestResult[], any>}
    */
-  *ingest(items, now) {
+  *ingest(items, now, keyLock = '') {
     /** @type {IngestResult[]} */
     const out = [];
     for (const it of items) {
@@ -195,9 +357,88 @@ const ops = {
         it.job ? it.job.idemKey : null,
         it.raw,
       );
-      out.push({ messageId: Number(rows[0].id), jobId, duplicate, jobState });
+      const reminders = it.remind ? yield* planReminders(it.remind, now, keyLock) : undefined;
+      out.push({ messageId: Number(rows[0].id), jobId, duplicate, jobState, ...(reminders ? { reminders } : {}) });
     }
     return out;
+  },
+
+  /**
+   * Claim up to `limit` pending reminders due at `now` (the engine clock), oldest first, and settle
+   * each in the same transaction as `decide` says (the core's remindDue and REMIND builder): a
+   * `send` becomes ONE job (unique idempotency key: the reminder id), a skip or failure is recorded
+   * with its code. Rows another replica holds are skipped (SKIP LOCKED).
+   * @param {{ now: number, limit: number, lock: string, decide(reminder: any): RemindDecision }} o @param {number} jobNow
+   * @returns {Generator<Query, RemindClaim[], any>}
+   */
+  *claimReminders(o, jobNow) {
+    if (o.limit <= 0) return [];
+    const rows = yield all(
+      `SELECT j.id, j.appointment_key, j.reminder FROM reminders j
+       WHERE j.status = 'pending' AND j.due_at <= ? ORDER BY j.due_at, j.id LIMIT ?${o.lock}`,
+      o.now,
+      o.limit,
+    );
+    /** @type {RemindClaim[]} */
+    const out = [];
+    for (const row of rows) {
+      const base = { id: String(row.id), appointmentKey: String(row.appointment_key) };
+      const d = o.decide(parseJson(row.reminder));
+      if (d.action === 'send') {
+        const j = yield* insertJob(d.job, jobNow);
+        yield run(`UPDATE reminders SET status = 'queued', job_id = ?, code = NULL, updated_at = ? WHERE id = ?`, j.id, o.now, row.id);
+        out.push({ ...base, action: 'queued', jobId: j.id });
+      } else if (d.action === 'wait') {
+        yield run('UPDATE reminders SET due_at = ?, updated_at = ? WHERE id = ?', d.untilMs, o.now, row.id);
+        out.push({ ...base, action: 'wait' });
+      } else {
+        const status = d.action === 'skip' ? 'skipped' : 'failed';
+        yield run('UPDATE reminders SET status = ?, code = ?, updated_at = ? WHERE id = ?', status, d.code, o.now, row.id);
+        out.push({ ...base, action: status, code: d.code });
+      }
+    }
+    return out;
+  },
+
+  /** When the next pending reminder is due (engine clock; null: none). @returns {Generator<Query, number | null, any>} */
+  *nextReminderDue() {
+    const rows = yield all(`SELECT MIN(due_at) AS due FROM reminders WHERE status = 'pending'`);
+    return numOrNull(rows[0]?.due);
+  },
+
+  /**
+   * Reminders without their snapshot (PHI), by appointment key or id, or every one (newest first).
+   * @param {{ appointmentKey?: string, ids?: string[], limit?: number }} f @returns {Generator<Query, ReminderRow[], any>}
+   */
+  *listReminders(f) {
+    const where = [];
+    const params = [];
+    if (f.appointmentKey) (where.push('r.appointment_key = ?'), params.push(f.appointmentKey));
+    if (f.ids) (where.push(`r.id IN (${f.ids.length ? marks(f.ids.length) : 'NULL'})`), params.push(...f.ids));
+    const rows = yield all(
+      `${REMINDER_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.updated_at DESC, r.id LIMIT ?`,
+      ...params,
+      f.limit ?? 1000,
+    );
+    return rows.map(reminderFromRow);
+  },
+
+  /** Reminder counts by effective status and code (status, /metrics). @returns {Generator<Query, { status: string, code: string | null, n: number }[], any>} */
+  *reminderCounts() {
+    const rows = yield all(
+      `SELECT r.status, r.code, j.state AS job_state, j.result_code AS job_code, COUNT(*) AS n
+       FROM reminders r LEFT JOIN jobs j ON j.id = r.job_id GROUP BY r.status, r.code, j.state, j.result_code`,
+    );
+    /** @type {Map<string, { status: string, code: string | null, n: number }>} */
+    const m = new Map();
+    for (const r of rows) {
+      const e = reminderFromRow({ ...r, id: '', appointment_key: '', updated_at: 0 });
+      const k = `${e.status}\u0000${e.code ?? ''}`;
+      const c = m.get(k) ?? { status: e.status, code: e.code, n: 0 };
+      c.n += Number(r.n);
+      m.set(k, c);
+    }
+    return [...m.values()];
   },
 
   /** @param {NewJob} job @param {number} now @returns {Generator<Query, { id: number, created: boolean, state: string }, any>} */
@@ -436,11 +677,16 @@ const ops = {
     return r.changes;
   },
 
-  /** Delete finished jobs and messages older than `before` (dead letters are kept). @param {number} before @returns {Generator<Query, { messages: number, jobs: number }, any>} */
+  /**
+   * Delete finished jobs and messages older than `before` (dead letters are kept), and the reminders
+   * of appointments that started before it. @param {number} before
+   * @returns {Generator<Query, { messages: number, jobs: number, reminders: number }, any>}
+   */
   *purge(before) {
     const m = yield run('DELETE FROM messages WHERE received_at < ?', before);
     const j = yield run(`DELETE FROM jobs WHERE state = 'done' AND done_at < ?`, before);
-    return { messages: m.changes, jobs: j.changes };
+    const r = yield run(`DELETE FROM reminders WHERE appointment_start < ? OR (appointment_start IS NULL AND updated_at < ?)`, before, before);
+    return { messages: m.changes, jobs: j.changes, reminders: r.changes };
   },
 };
 
@@ -466,7 +712,11 @@ const ops = {
  *   getJob(id: number): Promise<Job | null>,
  *   deadIds(f: { kind?: string, code?: string, ids?: number[] }): Promise<number[]>,
  *   requeue(ids: number[]): Promise<number>,
- *   purge(before: number): Promise<{ messages: number, jobs: number }>,
+ *   purge(before: number): Promise<{ messages: number, jobs: number, reminders: number }>,
+ *   claimReminders(o: { now: number, limit: number, decide(reminder: any): RemindDecision }): Promise<RemindClaim[]>,
+ *   nextReminderDue(): Promise<number | null>,
+ *   listReminders(f: { appointmentKey?: string, ids?: string[], limit?: number }): Promise<ReminderRow[]>,
+ *   reminderCounts(): Promise<{ status: string, code: string | null, n: number }[]>,
  *   close(): Promise<void>,
  * }} Store
  */
@@ -474,7 +724,7 @@ const ops = {
 /**
  * Build a Store over a dialect runner.
  * @param {{ kind: 'sqlite' | 'postgres', driver: string, location: string, multiReplica: boolean,
- *   lock: string, lockRow: string, now: () => number,
+ *   lock: string, lockRow: string, keyLock: string, now: () => number,
  *   tx<T>(make: () => Generator<Query, T, any>, write: boolean): Promise<T>, close(): Promise<void> }} r
  * @returns {Store}
  */
@@ -488,7 +738,7 @@ function storeOver(r) {
     driver: r.driver,
     location: r.location,
     multiReplica: r.multiReplica,
-    ingest: (items) => w(() => ops.ingest(items, r.now())),
+    ingest: (items) => w(() => ops.ingest(items, r.now(), r.keyLock)),
     enqueue: (job) => w(() => ops.enqueue(job, r.now())),
     claim: (o) => w(() => ops.claim({ ...o, now: r.now(), leaseMs: o.leaseMs ?? 10 * 60_000, lock: r.lock })),
     finish: (id, owner, o) => w(() => ops.finish(id, owner, o, r.now())),
@@ -504,6 +754,10 @@ function storeOver(r) {
     deadIds: (f) => ro(() => ops.deadIds(f)),
     requeue: (ids) => w(() => ops.requeue(ids, r.now())),
     purge: (before) => w(() => ops.purge(before)),
+    claimReminders: (o) => w(() => ops.claimReminders({ ...o, lock: r.lock }, r.now())),
+    nextReminderDue: () => ro(() => ops.nextReminderDue()),
+    listReminders: (f) => ro(() => ops.listReminders(f)),
+    reminderCounts: () => ro(() => ops.reminderCounts()),
     close: () => r.close(),
   };
 }

@@ -99,8 +99,14 @@ function sameParameters(data, ours) {
 
 /**
  * The handler for `studio.execution` jobs. Payload: `{ flowSid, to, from, parameters }` with
- * `parameters` the JSON text sent as Studio's `Parameters`.
- * @param {{ client: any, rate: RateLimiter, options?: DeliveryOptions, logger: import('./util.cjs').Logger }} o
+ * `parameters` the JSON text sent as Studio's `Parameters`. `kind` / `concurrency` make it the
+ * handler of another kind with the same payload (`remind`: REMIND executions); `precheck` runs
+ * before each create (after an in-doubt attempt was reconciled) and may finish the job instead.
+ * @param {{
+ *   client: any, rate: RateLimiter, options?: DeliveryOptions, logger: import('./util.cjs').Logger,
+ *   kind?: string, concurrency?: number,
+ *   precheck?: (job: import('./store.cjs').Job) => import('./store.cjs').Outcome | null,
+ * }} o
  * @returns {import('./worker.cjs').Handler}
  */
 function createStudioHandler(o) {
@@ -172,8 +178,8 @@ function createStudioHandler(o) {
   }
 
   return {
-    kind: STUDIO_KIND,
-    concurrency: opt.concurrency ?? 8,
+    kind: o.kind ?? STUDIO_KIND,
+    concurrency: o.concurrency ?? opt.concurrency ?? 8,
     async run(job, ctx) {
       const p = job.payload;
       /** @type {Record<string, unknown>} */
@@ -203,6 +209,8 @@ function createStudioHandler(o) {
           return doubtful(failure(e, counted));
         }
       }
+      const early = o.precheck?.(job);
+      if (early) return early;
       // A POST must start soon after the claim (its doubt window, see reconcile, starts there).
       const startBy = (job.attemptStartedAt ?? Date.now()) + startWithinMs;
       for (let tries = 0; ; tries++) {

@@ -5,78 +5,20 @@
 // with TWO `serve` replicas sharing the queue (claims with FOR UPDATE SKIP LOCKED, the shared rate
 // bucket, per-patient order across replicas), and stops the server it started.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { crashScenario, freePort } from './engine-crash-scenario.mjs';
+import { test } from 'node:test';
+import { crashScenario } from './engine-crash-scenario.mjs';
 import { storeContract } from './engine-store-contract.mjs';
 import { drivers, engineModules } from './engine-fakes.mjs';
+import { postgresForFile } from './engine-postgres.mjs';
 
 const node = `Node ${process.versions.node}`;
 const { engine: E } = engineModules();
-
-/** The newest Postgres server binaries on this machine (Debian layout), else pg_config's. */
-function pgBin() {
-  const base = '/usr/lib/postgresql';
-  const versions = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'postgres'))) : [];
-  versions.sort((a, b) => Number(b) - Number(a));
-  if (versions.length) return path.join(base, versions[0], 'bin');
-  try {
-    return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('no Postgres server binaries (/usr/lib/postgresql/*/bin): run scripts/setup.sh (apt-get install postgresql)');
-  }
-}
-
-const root = process.getuid?.() === 0;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ehr-pg-'));
-const data = path.join(tmp, 'data');
-const sockets = path.join(tmp, 'run');
-let port = 0;
-let bin = '';
-
-/** Run a Postgres tool, as the postgres OS user when we are root (initdb/postgres refuse root). @param {string} tool @param {string[]} args */
-function pg(tool, args) {
-  const cmd = root ? 'runuser' : path.join(bin, tool);
-  const argv = root ? ['-u', 'postgres', '--', path.join(bin, tool), ...args] : args;
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
-
-/** A connection string for a database of this server. @param {string} db */
-const url = (db) => `postgres://postgres@127.0.0.1:${port}/${db}`;
-
-/** Create a database through a short-lived admin connection. @param {string} name */
-async function createDatabase(name) {
-  const client = new drivers.pg.Client({ connectionString: url('postgres') });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-}
-
-before(async () => {
-  bin = pgBin();
-  port = await freePort();
-  fs.mkdirSync(data, { mode: 0o700 });
-  fs.mkdirSync(sockets);
-  if (root) execFileSync('chown', ['-R', 'postgres', tmp]);
-  pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-  pg('pg_ctl', ['-D', data, '-l', path.join(tmp, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${sockets} -c listen_addresses=127.0.0.1 -c max_connections=200`, 'start']);
-});
-
-after(() => {
-  try {
-    if (fs.existsSync(path.join(data, 'postmaster.pid'))) pg('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-});
+const server = postgresForFile(tmp);
+const { url, createDatabase } = server;
 
 let n = 0;
 storeContract(`${node} Postgres`, async (now) => {
@@ -92,14 +34,14 @@ test(`${node} Postgres: the store reports pg, hides credentials, and two engines
     assert.equal(s.kind, 'postgres');
     assert.equal(s.driver, 'pg');
     assert.equal(s.multiReplica, true);
-    assert.equal(s.location, `postgres://127.0.0.1:${port}/shared`);
+    assert.equal(s.location, `postgres://127.0.0.1:${server.port}/shared`);
     // Two stores (two replicas) opening the same database at once: one schema, no error.
     const [a, b] = await Promise.all([E.openStore(url('shared'), { pg: drivers.pg }), E.openStore(url('shared'), { pg: drivers.pg })]);
     await Promise.all([a.close(), b.close()]);
   } finally {
     await s.close();
   }
-  await assert.rejects(E.openStore(`postgres://postgres@127.0.0.1:${port}/missing_db`, { pg: drivers.pg }), { code: 'ENGINE_STORE_UNAVAILABLE' });
+  await assert.rejects(E.openStore(`postgres://postgres@127.0.0.1:${server.port}/missing_db`, { pg: drivers.pg }), { code: 'ENGINE_STORE_UNAVAILABLE' });
 });
 
 test(`${node} Postgres: concurrent claimers never hold two jobs of one lane, and take every job once`, async () => {

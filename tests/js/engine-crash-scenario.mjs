@@ -25,8 +25,38 @@ export async function freePort() {
   return port;
 }
 
+/**
+ * Start `serve` (the CLI from the tarball) as replica `i` (its API key `apiKey(i)`), hand each stdout
+ * line to `onLine`, and wait until it logged ENGINE_STARTED. `exit` resolves with its exit.
+ * @param {string[]} args @param {number} i @param {(line: string) => void} onLine
+ */
+export async function spawnServe(args, i, onLine) {
+  const p = spawn(process.execPath, args, {
+    env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), NODE_NO_WARNINGS: '1', TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_API_KEY: apiKey(i), TWILIO_API_SECRET: API_SECRET },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let started = false;
+  let partial = '';
+  p.stdout?.on('data', (d) => {
+    partial += d;
+    const lines = partial.split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) {
+      onLine(l);
+      if (l.includes('"ENGINE_STARTED"')) started = true;
+    }
+  });
+  let err = '';
+  p.stderr?.on('data', (d) => (err += d));
+  /** @type {Promise<unknown>} */
+  const exit = new Promise((r) => p.on('exit', (code, signal) => r({ code, signal })));
+  await until(() => started || p.exitCode !== null, 30_000, `replica ${i} to start`);
+  if (p.exitCode !== null) throw new Error(`replica ${i} exited ${p.exitCode}: ${err}`);
+  return { proc: p, exit };
+}
+
 /** Deterministic pseudo-random numbers (a failing run can be replayed with its seed). @param {number} seed */
-function rng(seed) {
+export function rng(seed) {
   let x = seed >>> 0 || 1;
   return () => {
     x ^= x << 13;
@@ -63,7 +93,6 @@ export async function crashScenario(o) {
   const exits = Array(o.replicas).fill(Promise.resolve());
   /** @type {string[]} */
   const logs = [];
-  const started = Array(o.replicas).fill(0);
 
   /** @param {number} i */
   async function start(i) {
@@ -72,27 +101,9 @@ export async function crashScenario(o) {
       '--rate', '500', '--concurrency', '8', '--conflict-wait-ms', '40', '--backoff-base-ms', '40', '--poll-ms', '20',
       '--heartbeat-ms', '200', '--dead-after-ms', '1500', '--twilio-timeout-ms', '2000', '--reconcile-after-ms', '2500', '--log-level', 'info',
     ];
-    const p = spawn(process.execPath, args, {
-      env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), NODE_NO_WARNINGS: '1', TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_API_KEY: apiKey(i), TWILIO_API_SECRET: API_SECRET },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    procs[i] = p;
-    const before = started[i];
-    let partial = '';
-    p.stdout?.on('data', (d) => {
-      partial += d;
-      const lines = partial.split('\n');
-      partial = lines.pop() ?? '';
-      for (const l of lines) {
-        logs.push(l);
-        if (l.includes('"ENGINE_STARTED"')) started[i] += 1;
-      }
-    });
-    let err = '';
-    p.stderr?.on('data', (d) => (err += d));
-    exits[i] = new Promise((r) => p.on('exit', (code, signal) => r({ code, signal })));
-    await until(() => started[i] > before || p.exitCode !== null, 30_000, `replica ${i} to start`);
-    if (p.exitCode !== null) throw new Error(`replica ${i} exited ${p.exitCode}: ${err}`);
+    const s = await spawnServe(args, i, (l) => logs.push(l));
+    procs[i] = s.proc;
+    exits[i] = s.exit;
   }
 
   // The messages: patients get BOOKED, RESCHEDULED, CANCELED in that order, in blocks of 24

@@ -161,7 +161,7 @@ export function storeContract(label, open) {
     await s.finish(b.id, 'w', { status: 'dead', code: 'X' });
     clock.t += 1000;
     const p = await s.purge(clock.t);
-    assert.deepEqual(p, { messages: 3, jobs: 1 });
+    assert.deepEqual(p, { messages: 3, jobs: 1, reminders: 0 });
     assert.equal(await s.getJob(a.id), null);
     assert.equal((await s.getJob(b.id)).state, 'dead');
     assert.equal((await s.listJobs({ state: 'queued' })).length, 1);

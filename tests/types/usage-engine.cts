@@ -1,7 +1,7 @@
 // ehr-studio-bridge/engine as a TypeScript host sees it (CommonJS, node16 / nodenext), without any
 // Node or DOM lib types: the declarations are self-contained.
 import engineApi = require('ehr-studio-bridge/engine');
-import type { AcceptResult, Engine, EngineOptions, Handler, Job, Outcome, Status, Store } from 'ehr-studio-bridge/engine';
+import type { AcceptResult, Engine, EngineOptions, Handler, Job, Outcome, ReminderRow, Status, Store } from 'ehr-studio-bridge/engine';
 
 const options: EngineOptions = {
   profile: { studio: { flowSid: 'FW00000000000000000000000000000000', from: '+15035550100' } },
@@ -14,6 +14,8 @@ const options: EngineOptions = {
   replies: { target: 'hl7', ehrMllp: { host: 'ehr.example.org', port: 6661 }, timeoutMs: 15_000 },
   worker: { retainDays: 30 },
   logLevel: 'info',
+  reminders: { tickMs: 30_000, batch: 50, concurrency: 4 },
+  now: () => Date.now(),
 };
 
 // A job kind of one's own on the same queue (what a reminder scheduler adds).
@@ -38,15 +40,23 @@ async function main(): Promise<number> {
   const queued = await store.enqueue({ kind: 'studio.remind', idemKey: 'r1', lane: engineApi.studioLane('+1', '+2'), payload: {}, dueAt: Date.now() + 60_000 });
   const replayed = await engineApi.replayDeadLetters(store, { code: 'TWILIO_REJECTED' }, (done, total) => void [done, total]);
   const text: string = engineApi.formatStatus(s);
+  const pending: number = s.reminders.pending + s.reminders.claimed + (s.reminders.skippedByCode.REMIND_TOO_LATE ?? 0);
+  const rows: ReminderRow[] = await store.listReminders({ appointmentKey: 'ak1-00000000000000000000000000000000' });
+  const next: number | null = await store.nextReminderDue();
+  const clock = engineApi.fileClock('/tmp/clock', { pollMs: 20 });
+  clock.onChange(() => engine.wake());
+  clock.close();
   await engine.stop({ graceMs: 10_000 });
-  return (port ?? 0) + (ack ? 1 : 0) + queued.id + replayed.requeued + text.length;
+  return (port ?? 0) + (ack ? 1 : 0) + queued.id + replayed.requeued + text.length + pending + rows.length + (next ?? 0);
 }
 
 const opened: Promise<Store> = engineApi.openStore('postgres://bridge@db/bridge', { poolSize: 4 });
 const onNodeHl7Server = engineApi.nodeHl7ServerHandler({ accept: async () => ({ ack: null, ackCode: 'AA', outcome: 'skipped', code: null, messageId: 1, jobId: null, idempotencyKey: null }) });
-const kinds: string[] = [engineApi.STUDIO_KIND, engineApi.REPLY_KIND];
+const kinds: string[] = [engineApi.STUDIO_KIND, engineApi.REPLY_KIND, engineApi.REMIND_KIND];
 
 // @ts-expect-error: onConflict is "wait" | "end-stale"
 const bad: EngineOptions = { ...options, delivery: { onConflict: 'end' } };
+// @ts-expect-error: reminders is options or false
+const badReminders: EngineOptions = { ...options, reminders: true };
 
-export = { main, opened, onNodeHl7Server, kinds, bad };
+export = { main, opened, onNodeHl7Server, kinds, bad, badReminders };
