@@ -20,6 +20,7 @@
 //   dist/ehr_studio_bridge_slim.d.cts
 //   dist/*.cjs, dist/*.d.cts        the JS adapters from js/ (CLI, Twilio Functions) and their types
 //   dist/engine/*.cjs, *.d.cts      the Node HL7 engine (js/engine/, ehr-studio-bridge/engine)
+//   dist/cli/*.cjs                  the CLI's `map` over many messages (js/cli/)
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -328,7 +329,7 @@ function main() {
 
   // JS adapters (js/*.cjs: CLI, Twilio Functions shims) and their hand-written types (js/*.d.cts)
   // ship next to the glue they require.
-  for (const sub of ['', 'engine']) {
+  for (const sub of ['', 'cli', 'engine']) {
     const from = path.join(ROOT, 'js', sub);
     fs.mkdirSync(path.join(dist, sub), { recursive: true });
     for (const f of fs.readdirSync(from).filter((f) => f.endsWith('.cjs') || f.endsWith('.d.cts'))) {
