@@ -237,7 +237,7 @@ test('JSON lines of FHIR, Redox and Table B documents: each line mapped as the g
 
 test('MLLP captures recorded on loopback (tcpdump pcap, tshark pcapng): the messages sent, in order, and the frame cut by the close', () => {
   const sentOut = tmpPath('sent.jsonl');
-  const sent = cli(['map', path.join(CAPTURES, 'mllp-sent.hl7'), '--batch', '--profile', PROFILE, '--out', sentOut, '--with-values', '--quiet']);
+  const sent = cli(['map', path.join(CAPTURES, 'mllp-sent.txt'), '--batch', '--profile', PROFILE, '--out', sentOut, '--with-values', '--quiet']);
   assert.equal(sent.status, 0, sent.stderr);
   const want = readLines(sentOut);
   assert.equal(want.length, 10);
@@ -254,7 +254,7 @@ test('MLLP captures recorded on loopback (tcpdump pcap, tshark pcapng): the mess
     assert.deepEqual(got.slice(0, 10).map(strip), want.map(strip), cap);
     assert.deepEqual(got.map((x) => x.stream), [0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2], cap);
     // Offsets in the connection's byte stream: each frame is its message plus 3 bytes of framing.
-    const sizes = want.map((x, i) => (i + 1 < want.length ? want[i + 1].offset : fs.statSync(path.join(CAPTURES, 'mllp-sent.hl7')).size) - x.offset - 1);
+    const sizes = want.map((x, i) => (i + 1 < want.length ? want[i + 1].offset : fs.statSync(path.join(CAPTURES, 'mllp-sent.txt')).size) - x.offset - 1);
     assert.deepEqual(got.slice(0, 5).map((x) => x.offset), [0, 1, 2, 3, 4].map((i) => 1 + sizes.slice(0, i).reduce((a, b) => a + b + 3, 0)), cap);
     assert.deepEqual(got[10].error, { code: 'HL7_MLLP_UNTERMINATED' });
     assert.equal(got[6].values.patient_last_name, 'MÜLLER', `${cap}: the Latin-1 message kept its bytes`);

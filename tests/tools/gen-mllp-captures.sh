@@ -2,7 +2,7 @@
 # Record the MLLP capture fixtures of the batch CLI test (tests/js/cli-batch.test.mjs) on loopback:
 #   tests/fixtures/capture/mllp-lo.pcap      tcpdump -i lo   (pcap, Ethernet link layer)
 #   tests/fixtures/capture/mllp-any.pcapng   tshark -i any   (pcapng, Linux cooked capture)
-#   tests/fixtures/capture/mllp-sent.hl7     the complete messages sent, in order
+#   tests/fixtures/capture/mllp-sent.txt     the complete messages sent, in order
 # Needs root (or CAP_NET_RAW), tcpdump and tshark (apt-get install tcpdump tshark). Run from the
 # repository root; the captures are committed, so the tests need neither tool.
 set -euo pipefail
@@ -17,7 +17,7 @@ td=$!
 tshark -i any -f "tcp port $PORT" -w "$tmp/any.pcapng" -q 2>"$tmp/tshark.log" &
 ts=$!
 sleep 3
-node tests/tools/mllp-traffic.mjs "$PORT" "$DIR/mllp-sent.hl7"
+node tests/tools/mllp-traffic.mjs "$PORT" "$DIR/mllp-sent.txt"
 sleep 2
 kill -INT "$td" "$ts"
 wait "$td" "$ts" || true
