@@ -21,6 +21,7 @@
 //   dist/*.cjs, dist/*.d.cts        the JS adapters from js/ (CLI, Twilio Functions) and their types
 //   dist/engine/*.cjs, *.d.cts      the Node HL7 engine (js/engine/, ehr-studio-bridge/engine)
 //   dist/twilio/*.cjs               the Twilio Functions adapter's modules (js/twilio/)
+//   dist/cli/*.cjs                  the CLI's `map` over many messages (js/cli/)
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -328,9 +329,9 @@ function main() {
   );
 
   // JS adapters (js/*.cjs: CLI, Twilio Functions shims) and their hand-written types (js/*.d.cts)
-  // ship next to the glue they require; the engine (js/engine/) in dist/engine/ and the Twilio
-  // adapter's modules (js/twilio/*.cjs) in dist/twilio/, one level below it.
-  for (const sub of ['', 'engine', 'twilio']) {
+  // ship next to the glue they require; the engine (js/engine/), the CLI's batch modules (js/cli/)
+  // and the Twilio adapter's modules (js/twilio/*.cjs) one level below it.
+  for (const sub of ['', 'cli', 'engine', 'twilio']) {
     const from = path.join(ROOT, 'js', sub);
     fs.mkdirSync(path.join(dist, sub), { recursive: true });
     for (const f of fs.readdirSync(from).filter((f) => f.endsWith('.cjs') || f.endsWith('.d.cts'))) {

@@ -6,6 +6,8 @@
 //   ehr-studio-bridge query <file|-> <path>...  values at HL7 paths (e.g. PID-5.1 SCH-11.4)
 //   ehr-studio-bridge ack   <file|-> [accept|error|reject]
 //   ehr-studio-bridge map   <file|-> [--profile p.json] [--preset name] [--json] [--send]
+//   ehr-studio-bridge map   <folder|file…|-> [--batch] [--out r.jsonl] [--send [--store s.db]] …
+//                                                 many messages: cli/batch.cjs, docs/cli.md
 //   ehr-studio-bridge reply <body-file|-> --profile p.json [--fhir] [--json]
 //   ehr-studio-bridge reminders <file|-> --profile p.json [--now ISO] [--existing r.json] [--json]
 //   ehr-studio-bridge serve|status|replay …     the HL7 engine (engine/cli.cjs, docs/engine.md)
@@ -15,7 +17,8 @@
 //
 // Input files are read as bytes, so the MSH-18 / Latin-1 rule applies; `-` reads standard input.
 // Exit status: 0 on success (including a coded skip), 1 on a coded error (printed as JSON on
-// stderr), 2 on bad usage, 3 when Twilio refused the execution (409 conflict, 429, 5xx…).
+// stderr), 2 on bad usage, 3 when Twilio refused the execution (409 conflict, 429, 5xx…). Over many
+// messages: 0 all fine, 1 some errors (or events not sent), 2 usage, 130 interrupted (docs/cli.md).
 'use strict';
 
 const fs = require('node:fs');
@@ -40,6 +43,14 @@ const USAGE = `usage:
                                                 the Studio execution for an EHR event (dry run: the
                                                 request and a curl command), or the skip reason;
                                                 --send creates it with twilio-node
+  ehr-studio-bridge map <folder|file…|-> [--batch] [--ext hl7,txt] [--glob P] [--format F]
+        [--out r.jsonl [--with-values]] [--summary-json s.json] [--quiet] [--now ISO]
+        [--send [--store PATH|postgres://…] [--concurrency 8] [--rate 20] [--retry-dead]]
+                                                many messages (folders, batch files, MLLP
+                                                captures, pcap, JSON lines): a summary by code,
+                                                one result line each, and --send through the
+                                                engine's delivery (docs/cli.md); exit 0 all
+                                                fine, 1 some errors, 2 usage, 130 interrupted
   ehr-studio-bridge reply <body|-> --profile p.json [--fhir] [--json]
                                                 the EHR request for a patient reply (SRM^S03/S04, or FHIR)
   ehr-studio-bridge reminders <file|-> --profile p.json [--now ISO] [--existing r.json] [--json]
@@ -110,7 +121,7 @@ function describe(result) {
 function twilioClient(studio) {
   let twilio;
   try {
-    twilio = require('twilio');
+    twilio = require('./engine/util.cjs').peer('twilio'); // an optional peer, resolved by name at run time
   } catch {
     throw new UsageError('--send needs twilio-node: npm install twilio');
   }
@@ -222,7 +233,7 @@ function describePlan(plan, result) {
     const head = ['offset', 'action', `local (${zone})`, 'UTC', 'code / note'];
     const all = [head, ...rows];
     const widths = head.map((_, i) => Math.max(...all.map((row) => row[i].length)));
-    for (const row of all) lines.push(`  ${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}`.trimEnd());
+    for (const row of all) lines.push(`  ${row.map((/** @type {string} */ c, /** @type {number} */ i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}`.trimEnd());
   } else if (!plan.code) {
     lines.push('no reminders');
   }
@@ -260,6 +271,18 @@ function reminders(api, input, o) {
   }
 }
 
+/** `map` over many messages (cli/batch.cjs, docs/cli.md). @param {string[]} args @param {Buffer} [stdin] already read */
+async function batch(args, stdin) {
+  const { main: run } = require('./cli/batch.cjs');
+  const { UsageError: EngineUsageError } = require('./engine/cli.cjs');
+  try {
+    return await run(args, loadApi(), { stdin });
+  } catch (e) {
+    if (e instanceof EngineUsageError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
 /** @param {string} file */
 function readInput(file) {
   return file === '-' ? fs.readFileSync(0) : fs.readFileSync(file);
@@ -278,6 +301,7 @@ async function main(argv) {
     return 0;
   }
   if (cmd === 'serve' || cmd === 'status' || cmd === 'replay') return require('./engine/cli.cjs').main(cmd, args, loadApi());
+  if (cmd === 'map' && require('./cli/batch.cjs').isBatch(args)) return batch(args);
   const { o, rest: positional } = options(args);
   const [file, ...rest] = positional;
   if (!file || !['parse', 'query', 'ack', 'map', 'reply', 'reminders'].includes(cmd)) {
@@ -292,6 +316,8 @@ async function main(argv) {
     return 2;
   }
   const api = loadApi();
+  // An input holding several messages (a batch file, an MLLP stream, JSON lines…): all of them.
+  if (cmd === 'map' && require('./cli/batch.cjs').holdsMany(api, input, file)) return batch(args, file === '-' ? input : undefined);
   switch (cmd) {
     case 'map':
       return map(api, input, o);

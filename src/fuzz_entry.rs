@@ -2,13 +2,40 @@
 //! (`tests/fuzz_smoke.rs`, which runs on stable in CI). Each function exercises a whole pipeline on
 //! arbitrary bytes and checks invariants with `assert!` — a panic here is a bug found.
 
-use crate::hl7::{ack, escape, mllp, tree, Message, Path};
+use crate::hl7::{ack, batch, escape, mllp, tree, Message, Path};
+
+/// [`batch::split`]: in-bounds, ordered ranges, and splitting in two chunks (at a cut derived from
+/// the input) finds exactly what one call over the whole input finds.
+fn batch_split_invariants(data: &[u8]) {
+    let whole = batch::split(data, true);
+    let mut end = 0;
+    for r in &whole.messages {
+        assert!(r.start >= end && r.start < r.end && r.end <= data.len());
+        end = r.end;
+    }
+    let cut = data
+        .first()
+        .map_or(0, |&b| usize::from(b) * 7 % (data.len() + 1));
+    let a = batch::split(data.get(..cut).unwrap_or(&[]), false);
+    assert!(a.consumed <= cut);
+    let b = batch::split(data.get(a.consumed..).unwrap_or(&[]), true);
+    let mut messages = a.messages.clone();
+    messages.extend(
+        b.messages
+            .iter()
+            .map(|r| r.start + a.consumed..r.end + a.consumed),
+    );
+    assert_eq!(messages, whole.messages);
+    assert_eq!(a.envelope.len() + b.envelope.len(), whole.envelope.len());
+    assert_eq!(a.skipped_bytes + b.skipped_bytes, whole.skipped_bytes);
+}
 
 /// Parse, walk every element, decode, build the preview tree, query a path derived from the
 /// input, build an ACK, split MLLP, and check escape round trips.
 pub fn hl7_everything(data: &[u8]) {
     let _ = mllp::split(data, true);
     let _ = mllp::split(data, false);
+    batch_split_invariants(data);
     let msg = match Message::parse(data) {
         Ok(m) => m,
         Err(e) => {

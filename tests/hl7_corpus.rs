@@ -6,7 +6,7 @@
 
 mod common;
 
-use ehr_studio_bridge::hl7::{ack, mllp, tree, Message};
+use ehr_studio_bridge::hl7::{ack, batch, mllp, tree, Message};
 use std::path::PathBuf;
 
 fn corpus_files() -> Vec<PathBuf> {
@@ -195,6 +195,40 @@ fn index_expectations() {
     assert_eq!(m.message_ranges().len(), 13);
     let m = Message::parse(load("pythonhl7_vic_file_batch.hl7")).unwrap();
     assert_eq!(m.message_ranges().len(), 3);
+    // The byte-level splitter (batch::split) finds the same messages, and the trailers' counts.
+    for name in [
+        "hapi_oml_o21_multi_message.hl7",
+        "pythonhl7_vic_file_batch.hl7",
+        "wir_vxu_batch_fhs.hl7",
+    ] {
+        let bytes = load(name);
+        let m = Message::parse(bytes).unwrap();
+        let s = batch::split(bytes, true);
+        let want: Vec<&str> = m
+            .message_ranges()
+            .into_iter()
+            .map(|r| m.text()[r].trim_end())
+            .collect();
+        let have: Vec<&str> = s
+            .messages
+            .iter()
+            .map(|r| std::str::from_utf8(&bytes[r.clone()]).unwrap().trim_end())
+            .collect();
+        assert_eq!(have, want, "{name}");
+    }
+    let s = batch::split(load("pythonhl7_vic_file_batch.hl7"), true);
+    let trailers: Vec<_> = s.envelope.iter().map(|e| (e.segment, e.count)).collect();
+    assert_eq!(
+        trailers,
+        [
+            ("FHS", None),
+            ("BHS", None),
+            ("BTS", Some(2)),
+            ("BHS", None),
+            ("BTS", Some(1)),
+            ("FTS", Some(2))
+        ]
+    );
 
     // Nulls and empty repetitions.
     let m = Message::parse(load("synthetic/syn_siu_s12_nulls_zseg_order.hl7")).unwrap();

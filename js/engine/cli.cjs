@@ -111,7 +111,6 @@ function hostPort(v) {
 
 /** @param {Record<string, any>} o */
 async function serve(o) {
-  const env = process.env;
   const profile = loadProfile(o);
   const host = opt(o, 'host', '0.0.0.0');
   const tls = { cert: opt(o, 'tls-cert'), key: opt(o, 'tls-key'), ca: opt(o, 'tls-ca') };
@@ -129,7 +128,7 @@ async function serve(o) {
           maxAttempts: num(opt(o, 'ehr-max-attempts'), 'ehr-max-attempts'),
           backoffMs: num(opt(o, 'backoff-base-ms'), 'backoff-base-ms'),
         };
-  const base = num(opt(o, 'backoff-base-ms'), 'backoff-base-ms');
+  const send = studioOptions(o);
   // Simulations and tests: the engine clock from a file (epoch ms or ISO), polled; a change wakes it.
   const clockFile = opt(o, 'clock-file');
   const clock = clockFile ? fileClock(clockFile) : null;
@@ -141,20 +140,8 @@ async function serve(o) {
     logLevel: /** @type {any} */ (opt(o, 'log-level', 'info')),
     mllp: opt(o, 'mllp-port', '2575') === 'off' ? false : { port: Number(opt(o, 'mllp-port', '2575')), host, tls, maxMessageBytes: num(opt(o, 'max-message-bytes'), 'max-message-bytes') },
     http: httpPort === 'off' ? false : { port: Number(httpPort), host, tls, publicUrl: opt(o, 'public-url'), replyPath: opt(o, 'reply-path') },
-    twilio: { accountSid: env.TWILIO_ACCOUNT_SID, apiKey: env.TWILIO_API_KEY, apiSecret: env.TWILIO_API_SECRET, authToken: env.TWILIO_AUTH_TOKEN, timeoutMs: num(opt(o, 'twilio-timeout-ms'), 'twilio-timeout-ms') },
-    delivery: o['no-delivery']
-      ? false
-      : {
-          ratePerSecond: num(opt(o, 'rate'), 'rate'),
-          concurrency: num(opt(o, 'concurrency'), 'concurrency'),
-          onConflict: /** @type {any} */ (opt(o, 'on-conflict')),
-          conflictWaitMs: num(opt(o, 'conflict-wait-ms'), 'conflict-wait-ms'),
-          staleAfterMs: num(opt(o, 'stale-after-ms'), 'stale-after-ms'),
-          maxAttempts: num(opt(o, 'max-attempts'), 'max-attempts'),
-          reconcileAfterMs: num(opt(o, 'reconcile-after-ms'), 'reconcile-after-ms'),
-          reconcileSkewMs: num(opt(o, 'reconcile-skew-ms'), 'reconcile-skew-ms'),
-          ...(base !== undefined ? { backoff: { rateLimitedMs: base, serverErrorMs: base, networkMs: base } } : {}),
-        },
+    twilio: send.twilio,
+    delivery: o['no-delivery'] ? false : send.delivery,
     replies,
     worker: {
       pollMs: num(opt(o, 'poll-ms'), 'poll-ms'),
@@ -192,6 +179,31 @@ async function serve(o) {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+/**
+ * The Studio delivery options and Twilio credentials (the environment's) of `serve`, also used by
+ * `map --send` over many messages (cli/batch.cjs).
+ * @param {Record<string, any>} o
+ * @returns {{ twilio: NonNullable<import('./index.cjs').EngineOptions['twilio']>, delivery: import('./studio.cjs').DeliveryOptions }}
+ */
+function studioOptions(o) {
+  const env = process.env;
+  const base = num(opt(o, 'backoff-base-ms'), 'backoff-base-ms');
+  return {
+    twilio: { accountSid: env.TWILIO_ACCOUNT_SID, apiKey: env.TWILIO_API_KEY, apiSecret: env.TWILIO_API_SECRET, authToken: env.TWILIO_AUTH_TOKEN, timeoutMs: num(opt(o, 'twilio-timeout-ms'), 'twilio-timeout-ms') },
+    delivery: {
+      ratePerSecond: num(opt(o, 'rate'), 'rate'),
+      concurrency: num(opt(o, 'concurrency'), 'concurrency'),
+      onConflict: /** @type {any} */ (opt(o, 'on-conflict')),
+      conflictWaitMs: num(opt(o, 'conflict-wait-ms'), 'conflict-wait-ms'),
+      staleAfterMs: num(opt(o, 'stale-after-ms'), 'stale-after-ms'),
+      maxAttempts: num(opt(o, 'max-attempts'), 'max-attempts'),
+      reconcileAfterMs: num(opt(o, 'reconcile-after-ms'), 'reconcile-after-ms'),
+      reconcileSkewMs: num(opt(o, 'reconcile-skew-ms'), 'reconcile-skew-ms'),
+      ...(base !== undefined ? { backoff: { rateLimitedMs: base, serverErrorMs: base, networkMs: base } } : {}),
+    },
+  };
 }
 
 /** @param {Record<string, any>} o */
@@ -301,4 +313,4 @@ async function main(cmd, args, packageApi) {
   }
 }
 
-module.exports = { main, parse, USAGE };
+module.exports = { main, parse, USAGE, UsageError, studioOptions, loadProfile, storeOptions, num, opt };

@@ -22,6 +22,20 @@ function studioLane(from, to) {
 }
 
 /**
+ * The `studio.execution` job for a request built by the core (`Mapper.execution` or
+ * `Mapper.studioRequest`): payload `{ flowSid, to, from, parameters }`, its lane, its idempotency key.
+ * @param {{ body: string, idempotencyKey: string }} request @param {string} flowSid
+ * @returns {import('./store.cjs').NewJob & { payload: { flowSid: string, to: string, from: string, parameters: string } }}
+ */
+function studioJob(request, flowSid) {
+  const form = new URLSearchParams(request.body);
+  const to = form.get('To') ?? '';
+  const from = form.get('From') ?? '';
+  const parameters = form.get('Parameters') ?? '{}';
+  return { kind: STUDIO_KIND, idemKey: request.idempotencyKey, lane: studioLane(from, to), payload: { flowSid, to, from, parameters } };
+}
+
+/**
  * How a mapping error is acknowledged. Structural problems (not HL7, no MSH, bad delimiters) are
  * rejected (AR, the sender should not resend as is); content problems are application errors (AE).
  * `hl7Code` is from HL7 table 0357.
@@ -206,20 +220,7 @@ function createIntake(o) {
     /** @type {import('./store.cjs').IngestItem} */
     let item;
     if (exec.request) {
-      const form = new URLSearchParams(exec.request.body);
-      const to = form.get('To') ?? '';
-      const from = form.get('From') ?? '';
-      const parameters = form.get('Parameters') ?? '{}';
-      item = {
-        receivedAt,
-        source,
-        controlId,
-        raw: rawBytes(input),
-        outcome: 'queued',
-        code: null,
-        job: { kind: STUDIO_KIND, idemKey: exec.request.idempotencyKey, lane: studioLane(from, to), payload: { flowSid, to, from, parameters } },
-        ...remind,
-      };
+      item = { receivedAt, source, controlId, raw: rawBytes(input), outcome: 'queued', code: null, job: studioJob(exec.request, flowSid), ...remind };
     } else {
       item = { receivedAt, source, controlId, raw: rawBytes(input), outcome: 'skipped', code: exec.skip?.code ?? 'SKIP', ...remind };
     }
@@ -270,4 +271,4 @@ function createIntake(o) {
   return { accept, rejectOversized, drain };
 }
 
-module.exports = { createIntake, studioLane, ackPolicy, STUDIO_KIND };
+module.exports = { createIntake, studioJob, studioLane, ackPolicy, STUDIO_KIND };

@@ -1,4 +1,4 @@
-//! HL7 v2: parse (zero-copy, byte ranges), escape, path queries, write, MLLP, ACK.
+//! HL7 v2: parse (zero-copy, byte ranges), escape, path queries, write, MLLP, batch files, ACK.
 //!
 //! ```
 //! use ehr_studio_bridge::hl7::Message;
@@ -8,6 +8,7 @@
 //! ```
 
 pub mod ack;
+pub mod batch;
 pub mod charset;
 pub mod datetime;
 pub mod escape;

@@ -1,7 +1,7 @@
-//! HL7 v2 exports: parse to a preview tree, query paths, build ACKs, MLLP framing.
+//! HL7 v2 exports: parse to a preview tree, query paths, build ACKs, MLLP framing, batch files.
 
 use super::{input_bytes, json_in, json_out, to_js_error};
-use crate::hl7::{ack, datetime, mllp, tree, Message, Path};
+use crate::hl7::{ack, batch, datetime, mllp, tree, Message, Path};
 use crate::{Error, ErrorCode};
 use js_sys::{Array, Uint8Array};
 use serde::Deserialize;
@@ -119,7 +119,28 @@ export interface MllpSplit {
   frames: Uint8Array[];
   /** Unconsumed bytes (an incomplete frame): keep them and prepend them to the next chunk. */
   rest: Uint8Array;
+  /** Byte offset in the input of each frame's payload. */
+  offsets: number[];
   /** Non-whitespace bytes found outside any frame and skipped. */
+  skippedBytes: number;
+}
+
+/** A batch envelope segment found between messages by `hl7Split`. */
+export interface BatchEnvelope {
+  segment: "FHS" | "BHS" | "BTS" | "FTS";
+  /** Byte offset of the segment in the input. */
+  start: number;
+  /** `BTS-1` (messages in the batch) or `FTS-1` (batches in the file), when it is a number. */
+  count?: number;
+}
+
+export interface Hl7Split {
+  /** Each complete message as byte offsets `[start, end)` into the input, from its `MSH` to the terminator of its last non-blank segment. */
+  messages: [number, number][];
+  envelope: BatchEnvelope[];
+  /** Bytes consumed: keep `input.subarray(consumed)` and put the next chunk after it. */
+  consumed: number;
+  /** Non-whitespace bytes outside any message or envelope segment (skipped). */
   skippedBytes: number;
 }
 "#;
@@ -410,8 +431,54 @@ pub fn mllp_split(
     let out = js_sys::Object::new();
     let rest = Uint8Array::from(bytes.get(s.rest..).unwrap_or(&[]));
     let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&out, &JsValue::from_str(k), v);
+    let offsets = Array::new();
+    for r in &s.frames {
+        offsets.push(&JsValue::from_f64(r.start as f64));
+    }
     set("frames", &frames)?;
     set("rest", &rest)?;
+    set("offsets", &offsets)?;
     set("skippedBytes", &JsValue::from_f64(s.skipped_bytes as f64))?;
     Ok(out.into())
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Hl7SplitOut<'a> {
+    messages: Vec<(usize, usize)>,
+    envelope: &'a [batch::Envelope],
+    consumed: usize,
+    skipped_bytes: usize,
+}
+
+/// Cut a file of many HL7 v2 messages (a batch file with `FHS`/`BHS`/`BTS`/`FTS` envelopes, or
+/// messages one after the other, blank lines between them or not; CR, LF or CRLF) into messages,
+/// without decoding: pass each message's bytes on as they are. Works on chunks: the last message,
+/// which may continue, is not consumed unless `{ final: true }`. Offsets are byte offsets (a string
+/// input is encoded as UTF-8 first).
+///
+/// ```js
+/// let rest = new Uint8Array(0);
+/// for await (const chunk of stream) {
+///   const buf = concat(rest, chunk);
+///   const s = hl7Split(buf);
+///   for (const [start, end] of s.messages) handle(buf.subarray(start, end));
+///   rest = buf.subarray(s.consumed);
+/// }
+/// for (const [start, end] of hl7Split(rest, { final: true }).messages) handle(rest.subarray(start, end));
+/// ```
+#[wasm_bindgen(js_name = hl7Split, unchecked_return_type = "Hl7Split")]
+pub fn hl7_split(
+    #[wasm_bindgen(unchecked_param_type = "Input")] input: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "{ final?: boolean }")] options: Option<JsValue>,
+) -> Result<JsValue, JsValue> {
+    let o: SplitOpts = json_in(&options.unwrap_or(JsValue::UNDEFINED), "options")?;
+    let bytes = input_bytes(&input)?;
+    let s = batch::split(&bytes, o.final_chunk);
+    json_out(&Hl7SplitOut {
+        messages: s.messages.iter().map(|r| (r.start, r.end)).collect(),
+        envelope: &s.envelope,
+        consumed: s.consumed,
+        skipped_bytes: s.skipped_bytes,
+    })
 }

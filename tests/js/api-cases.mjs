@@ -14,7 +14,7 @@
 /** Named exports that every entry point (require, import, browser) must provide. */
 export const EXPORTS = [
   'version', 'errorCodes',
-  'parseHl7', 'queryHl7', 'buildAck', 'mllpFrame', 'mllpSplit',
+  'parseHl7', 'queryHl7', 'buildAck', 'mllpFrame', 'mllpSplit', 'hl7Split',
   'Mapper', 'map', 'mapHl7', 'mapFhir', 'mapRedox', 'mapJson', 'detectInput',
   'buildStudioExecution', 'validateProfile', 'presets',
   'parseReply', 'verifyTwilioSignature', 'replyToHl7', 'replyToFhir', 'parseEhrResponse', 'patchStudioFlow',
@@ -208,6 +208,7 @@ cases.push(
         first: [...a.slice(0, 1), ...a.slice(-2)],
         frames: s.frames.map((/** @type {Uint8Array} */ f) => dec.decode(f)),
         rest: [...s.rest],
+        offsets: s.offsets,
         skipped: s.skippedBytes,
         threw,
       };
@@ -216,8 +217,36 @@ cases.push(
       first: [0x0b, 0x1c, 0x0d],
       frames: ['MSH|^~\\&|A\r', 'MSH'],
       rest: [0x0b, 65],
+      offsets: [1, 15],
       skipped: 0,
       threw: 'HL7_MLLP_UNTERMINATED',
+    },
+  },
+  {
+    name: 'hl7Split: a batch file in two chunks (CRLF, blank lines, envelopes), bytes kept as bytes',
+    run: (api) => {
+      const file = new TextEncoder().encode('FHS|^~\\&\r\nBHS|^~\\&\r\nMSH|^~\\&|A|||||||1\r\nPID|1|\r\n\r\nMSH|^~\\&|A|||||||2\nPID|2\nBTS|2\nFTS|1\n');
+      file[45] = 0xe9; // a Latin-1 byte stays as it is
+      const first = api.hl7Split(file.subarray(0, 70));
+      const rest = file.subarray(first.consumed);
+      const last = api.hl7Split(rest, { final: true });
+      const dec = new TextDecoder('latin1');
+      return {
+        first: first.messages.map((/** @type {number[]} */ [s, e]) => dec.decode(file.subarray(s, e))),
+        consumed: first.consumed,
+        last: last.messages.map((/** @type {number[]} */ [s, e]) => dec.decode(rest.subarray(s, e))),
+        envelope: [...first.envelope, ...last.envelope].map((/** @type {any} */ x) => [x.segment, x.count ?? null]),
+        skipped: last.skippedBytes,
+        fromString: api.hl7Split('MSH|^~\\&|1\rMSH|^~\\&|2', { final: true }).messages,
+      };
+    },
+    expected: {
+      first: ['MSH|^~\\&|A|||||||1\r\nPID|1\u00e9\r\n'],
+      consumed: 50,
+      last: ['MSH|^~\\&|A|||||||2\nPID|2\n'],
+      envelope: [['FHS', null], ['BHS', null], ['BTS', 2], ['FTS', 1]],
+      skipped: 0,
+      fromString: [[0, 11], [11, 21]],
     },
   },
 );

@@ -63,7 +63,7 @@ test('tsc resolves the CJS types for Node and the web types for bundlers', () =>
   assert.ok(traced('bundler').some((f) => f.endsWith('dist/ehr_studio_bridge.d.ts')));
 });
 
-test('the Twilio adapter and its modules and the engine (dist/twilio.cjs, dist/twilio/*.cjs, dist/engine/*.cjs, // @ts-check) type-check as shipped (checkJs, strict, Node types)', () => {
+test('the Twilio adapter, the engine and the CLI (dist/twilio.cjs, dist/twilio/*.cjs, dist/engine/*.cjs, dist/cli.cjs, dist/cli/*.cjs, // @ts-check) type-check as shipped (checkJs, strict, Node types)', () => {
   const tsconfig = path.join(dir, 'tsconfig.checkjs.json');
   // The modules are root files too: tsc loads no JavaScript from node_modules on its own.
   const modules = fs
@@ -86,9 +86,12 @@ test('the Twilio adapter and its modules and the engine (dist/twilio.cjs, dist/t
     files: [
       'node_modules/ehr-studio-bridge/dist/twilio.cjs',
       ...modules,
-      ...fs.readdirSync(path.join(dir, 'node_modules', 'ehr-studio-bridge', 'dist', 'engine'))
-        .filter((f) => f.endsWith('.cjs'))
-        .map((f) => `node_modules/ehr-studio-bridge/dist/engine/${f}`),
+      'node_modules/ehr-studio-bridge/dist/cli.cjs',
+      ...['engine', 'cli'].flatMap((sub) =>
+        fs.readdirSync(path.join(dir, 'node_modules', 'ehr-studio-bridge', 'dist', sub))
+          .filter((f) => f.endsWith('.cjs'))
+          .map((f) => `node_modules/ehr-studio-bridge/dist/${sub}/${f}`),
+      ),
     ],
   };
   fs.writeFileSync(tsconfig, JSON.stringify(config, null, 2));
