@@ -64,6 +64,7 @@ use super::siu_map::band_of;
 use crate::error::{Error, ErrorCode, Position, Result, Warning};
 use crate::event::{skip_codes, AppointmentEvent, EventType, Field, MapResult, Provenance, Skip};
 use crate::hl7::{mllp, Message, Path};
+use crate::phone::PhoneReader;
 use crate::profile::{CompiledProfile, Profile, SanitizeMode};
 use crate::studio::sanitize::sanitize_event;
 use crate::time::Tz;
@@ -118,6 +119,8 @@ struct Ctx<'p> {
     zone: Option<Tz>,
     country: &'p str,
     country_configured: bool,
+    /// Reads every phone number of the message with the default country (each classified once).
+    phones: PhoneReader,
     r: MapResult,
 }
 
@@ -130,6 +133,7 @@ impl<'p> Ctx<'p> {
             zone: profile.sender_zone(),
             country,
             country_configured,
+            phones: PhoneReader::new(Some(country)),
             r: MapResult {
                 warnings: msg.warnings().to_vec(),
                 ..MapResult::default()
