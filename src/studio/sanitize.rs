@@ -13,7 +13,7 @@
 //!
 //! Values the mapper computes (event type, times, offset, E.164 phone) are checked, never changed.
 
-use super::params::{check_value, hazard, id_char_ok, name_char_ok};
+use super::params::{check_value, hazard, name_char_ok};
 use crate::error::{Error, ErrorCode, Result, Warning};
 use crate::event::{AppointmentEvent, Field};
 use serde::{Deserialize, Serialize};
@@ -197,7 +197,13 @@ fn is_clean_text(t: &str) -> bool {
 /// Characters an id may keep as they are: the PAM id class minus the flow-data delimiters, the
 /// S3-key and JSON hazards, and `%` (the escape, kept only as the start of a `%XX` sequence).
 fn id_keep(c: char) -> bool {
-    id_char_ok(c) && !matches!(c, ',' | '=' | '{' | '}' | '/' | '\\' | '"' | '%')
+    u8::try_from(c).is_ok_and(id_keep_byte)
+}
+
+/// [`id_keep`] of an ASCII character (false for any byte ≥ 0x80).
+fn id_keep_byte(b: u8) -> bool {
+    super::params::ascii_class(b) & super::params::C_ID != 0
+        && !matches!(b, b',' | b'=' | b'{' | b'}' | b'/' | b'\\' | b'"' | b'%')
 }
 
 fn is_escape_at(b: &[u8], i: usize) -> bool {
@@ -221,9 +227,11 @@ fn is_escape_at(b: &[u8], i: usize) -> bool {
 /// ```
 pub fn encode_id(v: &str) -> Cow<'_, str> {
     let b = v.as_bytes();
-    let ok = v
-        .char_indices()
-        .all(|(i, c)| id_keep(c) || (c == '%' && is_escape_at(b, i)));
+    // Bytewise: every character kept is ASCII.
+    let ok = b
+        .iter()
+        .enumerate()
+        .all(|(i, &c)| id_keep_byte(c) || (c == b'%' && is_escape_at(b, i)));
     if ok {
         return Cow::Borrowed(v);
     }
