@@ -189,7 +189,7 @@ pub(super) fn consider(
     match res {
         Err(err) => {
             *invalid |= err.is_invalid_number();
-            cx.warn_at(err.code(), err.message(), f, pos(at.0, at.1, at.2))
+            cx.warn_at(err.code(), err.message(), f, || pos(at.0, at.1, at.2))
         }
         Ok((number, notes)) => {
             let marked = x.marker == Marker::Mobile;
@@ -304,7 +304,7 @@ pub(super) fn map_phone(
     let Some(ci) = chosen else {
         for c in &cands {
             if let Some((code, m)) = c.tier.not_used_warning() {
-                cx.warn(code, format!("{}: {m}", c.path), f);
+                cx.warn_with(code, f, || format!("{}: {m}", c.path));
             }
         }
         cx.prov(f, Provenance::none("no usable mobile number"));
@@ -322,14 +322,10 @@ pub(super) fn map_phone(
     let notes = c.notes;
     let tier = c.tier;
     if c.disagree {
-        cx.warn(
-            "MAP_PHONE_COMPONENTS_DISAGREE",
-            format!("{path}: the number in XTN-1 and the one in the components differ; the version's preferred form was used"),
-            f,
-        );
+        cx.warn_with("MAP_PHONE_COMPONENTS_DISAGREE", f, || format!("{path}: the number in XTN-1 and the one in the components differ; the version's preferred form was used"));
     }
     if let Some((code, m)) = tier.used_warning() {
-        cx.warn(code, format!("{path} {m}"), f);
+        cx.warn_with(code, f, || format!("{path} {m}"));
     }
     for n in notes.iter() {
         if n == Note::DefaultCountryUsed {
@@ -427,12 +423,13 @@ pub(super) fn map_callback(
                 return;
             }
             Some(Err(err)) => {
-                let p = if seg.is_empty() {
-                    Position::default()
-                } else {
-                    pos(seg, field, None)
-                };
-                cx.warn_at(err.code(), err.message(), f, p);
+                cx.warn_at(err.code(), err.message(), f, || {
+                    if seg.is_empty() {
+                        Position::default()
+                    } else {
+                        pos(seg, field, None)
+                    }
+                });
             }
             None => {}
         }
