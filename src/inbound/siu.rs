@@ -184,17 +184,13 @@ impl<'p> Ctx<'p> {
     }
     /// A warning about `f` with a fixed message.
     fn warn(&mut self, code: &'static str, msg: &'static str, f: Field) {
-        self.warn_with(code, f, || msg.to_owned());
+        let message = self.full().then(|| msg.to_owned());
+        self.record(code, f, message, None);
     }
     /// A warning about `f` whose message is built only when it is recorded.
     fn warn_with(&mut self, code: &'static str, f: Field, msg: impl FnOnce() -> String) {
-        match self.detail {
-            Detail::Full => self.r.warn(code, msg(), f),
-            Detail::Codes => self
-                .r
-                .warnings
-                .push(Warning::code_only(code).for_field(f.name())),
-        }
+        let message = self.full().then(msg);
+        self.record(code, f, message, None);
     }
     /// A warning about `f` at an input position.
     fn warn_at(
@@ -204,13 +200,26 @@ impl<'p> Ctx<'p> {
         f: Field,
         p: impl FnOnce() -> Position,
     ) {
-        match self.detail {
-            Detail::Full => self.r.warn_at(code, msg, f, p()),
-            Detail::Codes => self
-                .r
-                .warnings
-                .push(Warning::code_only(code).for_field(f.name())),
+        match self.full() {
+            true => self.record(code, f, Some(msg.to_owned()), Some(p())),
+            false => self.record(code, f, None, None),
         }
+    }
+    /// Push a warning (one copy of this code for every call site).
+    #[inline(never)]
+    fn record(
+        &mut self,
+        code: &'static str,
+        f: Field,
+        message: Option<String>,
+        position: Option<Position>,
+    ) {
+        self.r.warnings.push(Warning {
+            code,
+            message: message.unwrap_or_default(),
+            field: Some(f.name()),
+            position,
+        });
     }
     fn prov(&mut self, f: Field, p: Provenance) {
         if self.full() {

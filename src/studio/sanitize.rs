@@ -306,11 +306,18 @@ struct Sink<'w> {
 
 /// Record a warning about `f` (its message is built only when it is kept).
 fn warn(w: &mut Sink<'_>, code: &'static str, f: Field, msg: impl FnOnce() -> String) {
-    let warning = match w.detail {
-        Detail::Full => Warning::new(code, msg()),
-        Detail::Codes => Warning::code_only(code),
-    };
-    w.out.push(warning.for_field(f.name()));
+    let message = (w.detail == Detail::Full).then(msg);
+    w.push(code, f, message);
+}
+
+impl Sink<'_> {
+    #[inline(never)]
+    fn push(&mut self, code: &'static str, f: Field, message: Option<String>) {
+        self.out.push(Warning {
+            message: message.unwrap_or_default(),
+            ..Warning::code_only(code).for_field(f.name())
+        });
+    }
 }
 
 fn strict_error(f: Field, rule: &str) -> Error {
