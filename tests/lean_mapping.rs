@@ -8,7 +8,7 @@
 #![cfg(not(target_arch = "wasm32"))] // native only: reads fixtures from disk
 
 mod common;
-use common::Rng;
+use common::{mutate_hl7, siu_profiles, Rng};
 
 use ehr_studio_bridge::event::Detail;
 use ehr_studio_bridge::fuzz_entry::lean_equals_full;
@@ -17,50 +17,6 @@ use ehr_studio_bridge::jsonw::Ascii;
 use ehr_studio_bridge::profile::CompiledProfile;
 use ehr_studio_bridge::studio::lean::execution_json;
 use ehr_studio_bridge::{Credentials, StudioConfig};
-
-const INTERESTING: &[u8] = b"|^~\\&#\r\n\x0b\x1c\"MSHPIDSCAILTQ1+X.0123456789\xff\xc3\xa9";
-
-fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
-    let mut v = input.to_vec();
-    for _ in 0..=rng.below(6) {
-        match rng.below(4) {
-            0 if !v.is_empty() => {
-                let i = rng.below(v.len());
-                v[i] = rng.pick(INTERESTING);
-            }
-            1 => {
-                let i = rng.below(v.len() + 1);
-                v.insert(i, rng.pick(INTERESTING));
-            }
-            2 if !v.is_empty() => {
-                let i = rng.below(v.len());
-                let n = rng.below(24).min(v.len() - i);
-                v.drain(i..i + n);
-            }
-            _ => v.truncate(v.len() - rng.below(v.len() / 4 + 1)),
-        }
-    }
-    v
-}
-
-fn profiles() -> Vec<CompiledProfile> {
-    [
-        "{}",
-        r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"},"studio":{"flowSid":"FW0123456789abcdef0123456789abcdef","from":"+15017122661"}}"#,
-        r#"{"sender":{"timeZone":"America/Chicago","defaultCountry":"US"},"sanitize":"strict"}"#,
-        r#"{"preset":"athenahealth","sender":{"timeZone":"Europe/Paris","defaultCountry":"FR"},
-            "filters":{"smsConsent":{"path":"PD1-12","values":["Y"],"whenMissing":"send"},"facility":{"deny":["X"]}},
-            "phones":{"allowWork":true,"allowLandline":true,"callbackFormat":"e164"}}"#,
-        r#"{"sender":{"defaultCountry":"GB"},"hl7":{"appointmentId":"placer","statusField":"SCH-25.2",
-            "fields":{"patient_phone":["PID-13","PID-14[2]","PID-13.1"],"provider_callback_phone":["SCH-17.1","SCH-13"],
-                      "appointment_location":["AIL-3.2","PV1-3.9"],"appointment_datetime":["TQ1-7","SCH-11.4"],
-                      "event_datetime_utc":["EVN-2","MSH-7"],"patient_id":["PID-3[2].1"],"provider_last_name":[]}},
-            "defaults":{"providerLastName":"Clinic","appointmentLocation":"Main"}}"#,
-    ]
-    .iter()
-    .map(|j| CompiledProfile::from_json(j).expect("profile"))
-    .collect()
-}
 
 fn seeds() -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
@@ -102,7 +58,7 @@ fn execution_text(
 
 #[test]
 fn lean_mapping_gives_the_full_outcome() {
-    let profiles = profiles();
+    let profiles = siu_profiles();
     let creds = Credentials {
         username: "SK0123456789abcdef0123456789abcdef".into(),
         password: "secret".into(),
@@ -116,7 +72,7 @@ fn lean_mapping_gives_the_full_outcome() {
             let input = if k == 0 {
                 bytes.clone()
             } else {
-                mutate(&mut rng, bytes)
+                mutate_hl7(&mut rng, bytes)
             };
             for p in &profiles {
                 if let Err(why) = lean_equals_full(&input, p) {
@@ -145,7 +101,7 @@ fn lean_mapping_gives_the_full_outcome() {
 /// mapper has a lean mode): the same `execution` JSON.
 #[test]
 fn other_input_kinds_ignore_the_lean_detail() {
-    let profiles = profiles();
+    let profiles = siu_profiles();
     let mut n = 0;
     for ext in ["json"] {
         for p in common::files_with_ext("tests/fixtures", ext) {

@@ -12,7 +12,7 @@
 #![cfg(not(target_arch = "wasm32"))] // native only: reads fixtures from disk
 
 mod common;
-use common::Rng;
+use common::{mutate_hl7, siu_profiles, Rng};
 
 use ehr_studio_bridge::inbound::map_hl7;
 use ehr_studio_bridge::jsonw::Ascii;
@@ -23,59 +23,6 @@ use sha2::{Digest, Sha256};
 
 const GOLDEN: &str = "tests/golden/siu_mutations/sha256.tsv";
 const MUTATIONS: usize = 60;
-
-/// Bytes the mutations insert: delimiters, segment and MLLP framing bytes, the null `""`, digits
-/// and letters of names and phones, and bytes that make the text invalid UTF-8.
-const INTERESTING: &[u8] = b"|^~\\&#\r\n\x0b\x1c\"MSHPIDSCAILTQ1+X.0123456789\xff\xc3\xa9\x80";
-
-fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
-    let mut v = input.to_vec();
-    for _ in 0..=rng.below(6) {
-        match rng.below(5) {
-            0 if !v.is_empty() => {
-                let i = rng.below(v.len());
-                v[i] = rng.pick(INTERESTING);
-            }
-            1 => {
-                let i = rng.below(v.len() + 1);
-                v.insert(i, rng.pick(INTERESTING));
-            }
-            2 if !v.is_empty() => {
-                let i = rng.below(v.len());
-                let n = rng.below(24).min(v.len() - i);
-                v.drain(i..i + n);
-            }
-            3 if !v.is_empty() => {
-                let i = rng.below(v.len());
-                let n = rng.below(80).min(v.len() - i);
-                let chunk: Vec<u8> = v[i..i + n].to_vec();
-                let j = rng.below(v.len() + 1);
-                v.splice(j..j, chunk);
-            }
-            _ => v.truncate(v.len() - rng.below(v.len() / 4 + 1)),
-        }
-    }
-    v
-}
-
-fn profiles() -> Vec<CompiledProfile> {
-    [
-        "{}",
-        r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"}}"#,
-        r#"{"sender":{"timeZone":"America/Chicago","defaultCountry":"US"},"sanitize":"strict"}"#,
-        r#"{"preset":"athenahealth","sender":{"timeZone":"Europe/Paris","defaultCountry":"FR"},
-            "filters":{"smsConsent":{"path":"PD1-12","values":["Y"],"whenMissing":"send"},"facility":{"deny":["X"]}},
-            "phones":{"allowWork":true,"allowLandline":true,"callbackFormat":"e164"}}"#,
-        r#"{"sender":{"defaultCountry":"GB"},"hl7":{"appointmentId":"placer","statusField":"SCH-25.2",
-            "fields":{"patient_phone":["PID-13","PID-14[2]","PID-13.1"],"provider_callback_phone":["SCH-17.1","SCH-13"],
-                      "appointment_location":["AIL-3.2","PV1-3.9"],"appointment_datetime":["TQ1-7","SCH-11.4"],
-                      "event_datetime_utc":["EVN-2","MSH-7"],"patient_id":["PID-3[2].1"],"provider_last_name":[]}},
-            "defaults":{"providerLastName":"Clinic","appointmentLocation":"Main"}}"#,
-    ]
-    .iter()
-    .map(|j| CompiledProfile::from_json(j).expect("profile"))
-    .collect()
-}
 
 /// Everything one input gives with one profile, as text.
 fn outcome(input: &[u8], profile: &CompiledProfile, cfg: &StudioConfig) -> String {
@@ -127,7 +74,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
 }
 
 fn lines() -> String {
-    let profiles = profiles();
+    let profiles = siu_profiles();
     let cfg = StudioConfig::new("FW0123456789abcdef0123456789abcdef", "+15017122661");
     let seeds = seeds();
     assert!(seeds.len() >= 70, "found {} seeds", seeds.len());
@@ -143,7 +90,7 @@ fn lines() -> String {
             let input = if k == 0 {
                 bytes.clone()
             } else {
-                mutate(&mut rng, &bytes)
+                mutate_hl7(&mut rng, &bytes)
             };
             for p in &profiles {
                 h.update(outcome(&input, p, &cfg).as_bytes());
