@@ -11,7 +11,10 @@
 //                           fields (no time zone, phone, sanitization or request building)
 //   js-scan                 benches/js-scan.mjs: 13 fields converted + JSON.stringify
 //
-//   node js/build.mjs && node benches/studio.mjs [--pkg DIR]
+//   node js/build.mjs && node benches/studio.mjs [--pkg DIR] [--base DIR]
+//
+// `--base DIR`: also measure `Mapper.execution` and `studioRequest` of another build (e.g. the
+// build before a change) in the same process, as rows "… — base".
 //
 // Same method as benches/hl7.mjs (benches/common.mjs). Native figures: cargo run --release
 // --example bench_map; instruction counts: docs/performance.md.
@@ -23,6 +26,8 @@ import { jsScan } from './js-scan.mjs';
 
 const require = createRequire(import.meta.url);
 const ours = require(pkgDir());
+const baseAt = process.argv.indexOf('--base');
+const base = baseAt > 0 && process.argv[baseAt + 1] ? require(path.resolve(process.argv[baseAt + 1])) : null;
 const { Hl7Message } = require('@medplum/core');
 
 /** The source fields the mapping reads for the perf messages (see docs/siu-mapping.md). */
@@ -37,6 +42,7 @@ const profile = {
   studio: { flowSid: 'FW0123456789abcdef0123456789abcdef', from: '+15017122661' },
 };
 const mapper = new ours.Mapper(profile);
+const baseMapper = base ? new base.Mapper(profile) : null;
 /** @type {Record<string, Record<string, number>>} */
 const cells = {};
 const cols = [];
@@ -51,8 +57,20 @@ for (const [f, text] of perfMessages()) {
     cells[row][col] = v;
   };
   put('`Mapper.execution` (lean send path)', measure(() => mapper.execution(text)));
+  if (baseMapper) {
+    if (JSON.stringify(baseMapper.execution(text)) !== JSON.stringify(mapper.execution(text))) {
+      throw new Error(`${f}: the base build's execution result differs`);
+    }
+    put('`Mapper.execution` — base', measure(() => baseMapper.execution(text)));
+  }
   put('`Mapper.execution`, Buffer in', measure(() => mapper.execution(bytes)));
   put('`Mapper.studioRequest`', measure(() => mapper.studioRequest(text)));
+  if (baseMapper) {
+    if (JSON.stringify(baseMapper.studioRequest(text)) !== JSON.stringify(mapper.studioRequest(text))) {
+      throw new Error(`${f}: the base build's studioRequest result differs`);
+    }
+    put('`Mapper.studioRequest` — base', measure(() => baseMapper.studioRequest(text)));
+  }
   put('`Mapper.studioRequest`, Buffer in', measure(() => mapper.studioRequest(bytes)));
   put('`mapHl7(text, profileObject)` + `buildStudioExecution`', measure(() => {
     const r = ours.mapHl7(text, profile);
@@ -67,8 +85,9 @@ for (const [f, text] of perfMessages()) {
   put('hand-written JS scan (13 fields + JSON)', measure(() => jsScan(text)));
 }
 mapper.free();
+baseMapper?.free();
 
-console.log(`Node ${process.version}, ehr-studio-bridge ${ours.version()}, @medplum/core 4.5.2 — µs per message (median of 5); load average ${await load()}`);
+console.log(`Node ${process.version}, ehr-studio-bridge ${ours.version()}${base ? ` (base: ${process.argv[baseAt + 1]})` : ''}, @medplum/core 4.5.2 — µs per message (median of 5); load average ${await load()}`);
 console.log(`| path | ${cols.join(' | ')} |`);
 console.log(`|---|${cols.map(() => '---').join('|')}|`);
 for (const [row, v] of Object.entries(cells)) console.log(`| ${row} | ${cols.map((c) => fmt(v[c])).join(' | ')} |`);

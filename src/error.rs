@@ -319,6 +319,17 @@ impl Warning {
         }
     }
 
+    /// A warning with its code only (no message): what a lean mapping records (see
+    /// [`crate::event::Detail::Codes`]).
+    pub fn code_only(code: &'static str) -> Self {
+        Warning {
+            code,
+            message: String::new(),
+            field: None,
+            position: None,
+        }
+    }
+
     /// Attach a position.
     pub fn at(mut self, position: Position) -> Self {
         self.position = Some(position);

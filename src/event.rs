@@ -223,6 +223,13 @@ impl AppointmentEvent {
     /// location and callback number except in the CONFIRMED text, which prints none of them), each
     /// with the `MAP_SMS_VALUE_EMPTY` warning message the mappers record.
     pub fn empty_sms_values(&self, ev: EventType) -> Vec<(Field, String)> {
+        self.empty_sms_fields(ev)
+            .map(|f| (f, Self::empty_sms_message(f, ev)))
+            .collect()
+    }
+
+    /// The fields of [`AppointmentEvent::empty_sms_values`], without their messages.
+    pub fn empty_sms_fields(&self, ev: EventType) -> impl Iterator<Item = Field> + '_ {
         let printed: &[Field] = if ev == EventType::Confirmed {
             &[Field::PatientFirstName]
         } else {
@@ -233,20 +240,16 @@ impl AppointmentEvent {
                 Field::ProviderCallbackPhone,
             ]
         };
-        printed
-            .iter()
-            .filter(|f| self.get(**f).is_empty())
-            .map(|f| {
-                (
-                    *f,
-                    format!(
-                        "{} is empty but the {} SMS prints it",
-                        f.name(),
-                        ev.as_str()
-                    ),
-                )
-            })
-            .collect()
+        printed.iter().copied().filter(|f| self.get(*f).is_empty())
+    }
+
+    /// The `MAP_SMS_VALUE_EMPTY` message for `f` in the `ev` SMS.
+    pub fn empty_sms_message(f: Field, ev: EventType) -> String {
+        format!(
+            "{} is empty but the {} SMS prints it",
+            f.name(),
+            ev.as_str()
+        )
     }
 
     /// The value of one key.
@@ -772,6 +775,23 @@ pub enum MapOutcome {
     Event(Box<AppointmentEvent>),
     /// Send nothing, for this reason.
     Skip(Skip),
+}
+
+/// How much of a [`MapResult`] a mapping records besides its outcome.
+///
+/// The outcome — the event or the skip (code, reason, rule), the idempotency key and the
+/// warning *codes* — is the same either way (`tests/lean_mapping.rs` proves it on every fixture and
+/// on mutations of them). Only the HL7 v2 mapper has a lean mode so far; the others always record
+/// everything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything: provenance, ids, drafts, warning messages and positions (previews, logs,
+    /// `map`, `studioRequest`).
+    #[default]
+    Full,
+    /// The outcome and the warning codes only (`Mapper.execution`, which returns nothing else):
+    /// no provenance, ids or draft, and warnings without message or position.
+    Codes,
 }
 
 /// The result of a mapper, serialized for JavaScript as

@@ -110,7 +110,8 @@ pub fn hl7_everything(data: &[u8]) {
 
 /// SIU → Studio: map with a few profiles (generic, strict, a preset with filters) and build the
 /// request whenever there is an event. Invariants: an event always builds a request, carries all
-/// 14 keys and passes the PAM validator; a skip never carries an event.
+/// 14 keys and passes the PAM validator; a skip never carries an event; the lean mapping
+/// (`Detail::Codes`, `Mapper.execution`) gives the same outcome (see [`lean_equals_full`]).
 pub fn map_everything(data: &[u8]) {
     use crate::profile::CompiledProfile;
     use crate::studio::{build_studio_execution, params, StudioConfig};
@@ -127,6 +128,9 @@ pub fn map_everything(data: &[u8]) {
     ];
     let cfg = StudioConfig::new("FW0123456789abcdef0123456789abcdef", "+15017122661");
     for p in profiles.iter().flatten() {
+        if let Err(why) = lean_equals_full(data, p) {
+            panic!("{why}");
+        }
         let Ok(r) = crate::inbound::map_hl7(data, p) else {
             continue;
         };
@@ -146,6 +150,53 @@ pub fn map_everything(data: &[u8]) {
         }
         let _ = serde_json::to_string(&r);
     }
+}
+
+/// Map `data` with every detail and with codes only (`Detail::Codes`): the same error, or the same
+/// event, skip (code, reason, rule), idempotency key and warning codes (in order) — and the lean
+/// result records nothing else (no provenance, ids, draft, warning message or position).
+pub fn lean_equals_full(
+    data: &[u8],
+    profile: &crate::profile::CompiledProfile,
+) -> Result<(), String> {
+    use crate::event::{Detail, Field};
+    use crate::inbound::siu::map_hl7_with;
+    let full = map_hl7_with(data, profile, Detail::Full);
+    let lean = map_hl7_with(data, profile, Detail::Codes);
+    let (full, lean) = match (full, lean) {
+        (Err(a), Err(b)) if a == b => return Ok(()),
+        (Ok(a), Ok(b)) => (a, b),
+        (a, b) => return Err(format!("lean and full mapping differ: {b:?} vs {a:?}")),
+    };
+    let codes = |r: &crate::event::MapResult| r.warnings.iter().map(|w| w.code).collect::<Vec<_>>();
+    if lean.event != full.event
+        || lean.skip != full.skip
+        || lean.idempotency_key != full.idempotency_key
+        || codes(&lean) != codes(&full)
+    {
+        return Err(format!(
+            "lean and full outcomes differ:\n lean {:?} {:?} {:?} {:?}\n full {:?} {:?} {:?} {:?}",
+            lean.event,
+            lean.skip,
+            lean.idempotency_key,
+            codes(&lean),
+            full.event,
+            full.skip,
+            full.idempotency_key,
+            codes(&full)
+        ));
+    }
+    let recorded = Field::ALL.iter().any(|f| lean.provenance.get(*f).is_some())
+        || lean.ids != crate::event::ExtraIds::default()
+        || lean.draft.is_some()
+        || lean
+            .warnings
+            .iter()
+            .any(|w| !w.message.is_empty() || w.position.is_some());
+    if recorded {
+        return Err("the lean mapping recorded more than its outcome and codes".into());
+    }
+    Ok(())
 }
 
 /// The JSON paths (FHIR, Redox, generic mapping, Table B) through `map_input` and the explicit

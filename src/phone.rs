@@ -392,6 +392,102 @@ pub fn normalize(
     raw: &str,
     default_country: Option<&str>,
 ) -> Result<(PhoneNumber, Notes), PhoneError> {
+    PhoneReader::new(default_country).normalize(raw)
+}
+
+/// [`normalize`] and [`from_parts`] for the numbers of one input: the default country is looked
+/// up once, and each number is classified once however often it appears (the XTN text and its
+/// components, the patient's work number and the callback number): classification — matching
+/// the national number against its plan's patterns — is most of the cost of a number. The results
+/// are those of [`normalize`] and [`from_parts`].
+///
+/// ```
+/// use ehr_studio_bridge::phone::{normalize, PhoneReader};
+/// let mut r = PhoneReader::new(Some("US"));
+/// let a = r.normalize("(617)555-0142").unwrap();
+/// let b = r.from_parts(Some("1"), Some("617"), "5550142", None).unwrap();
+/// assert_eq!(a.0.e164, b.0.e164);
+/// assert_eq!(a, normalize("(617)555-0142", Some("US")).unwrap());
+/// ```
+pub struct PhoneReader {
+    /// The default country's region: `None` when none is given, `Some(None)` when it is unknown.
+    home: Option<Option<&'static Region>>,
+    memo: Memo,
+}
+
+impl PhoneReader {
+    /// A reader with `default_country` (ISO alpha-2, or `None`).
+    pub fn new(default_country: Option<&str>) -> Self {
+        PhoneReader {
+            home: default_country.map(plan::by_iso),
+            memo: Memo::default(),
+        }
+    }
+
+    /// [`normalize`] with this reader's default country.
+    pub fn normalize(&mut self, raw: &str) -> Result<(PhoneNumber, Notes), PhoneError> {
+        normalize_text(raw, self)
+    }
+
+    /// [`from_parts`] with this reader's default country.
+    pub fn from_parts(
+        &mut self,
+        country_code: Option<&str>,
+        area: Option<&str>,
+        local: &str,
+        extension: Option<&str>,
+    ) -> Result<(PhoneNumber, Notes), PhoneError> {
+        parts(country_code, area, local, extension, self)
+    }
+}
+
+/// Classifications already made: (calling code, national number) → region and type.
+#[derive(Default)]
+struct Memo {
+    /// Key: the calling code's length, then its digits and the national number's (at most 15).
+    keys: [[u8; 16]; MEMO_SIZE],
+    vals: [Option<(&'static Region, NumberType)>; MEMO_SIZE],
+    len: usize,
+}
+
+const MEMO_SIZE: usize = 4;
+
+impl Memo {
+    fn key(cc: &str, nsn: &str) -> Option<[u8; 16]> {
+        let mut k = [0u8; 16];
+        let (first, rest) = k.split_first_mut()?;
+        *first = u8::try_from(cc.len()).ok()?;
+        let digits = cc.bytes().chain(nsn.bytes());
+        if cc.len() + nsn.len() > rest.len() {
+            return None;
+        }
+        for (d, b) in rest.iter_mut().zip(digits) {
+            *d = b;
+        }
+        Some(k)
+    }
+
+    /// [`plan::classify`], remembered.
+    fn classify(&mut self, cc: &str, nsn: &str) -> Option<(&'static Region, NumberType)> {
+        let Some(key) = Self::key(cc, nsn) else {
+            return plan::classify(cc, nsn);
+        };
+        let n = self.len.min(MEMO_SIZE);
+        if let Some(i) = self.keys.iter().take(n).position(|k| *k == key) {
+            return self.vals.get(i).copied().flatten();
+        }
+        let v = plan::classify(cc, nsn);
+        // The first numbers are kept (an input has a handful).
+        if let (Some(k), Some(slot)) = (self.keys.get_mut(n), self.vals.get_mut(n)) {
+            *k = key;
+            *slot = v;
+            self.len = n + 1;
+        }
+        v
+    }
+}
+
+fn normalize_text(raw: &str, reader: &mut PhoneReader) -> Result<(PhoneNumber, Notes), PhoneError> {
     let text = crate::text::trim(raw);
     if text.is_empty() {
         return Err(PhoneError::Empty);
@@ -450,14 +546,7 @@ pub fn normalize(
     if digits.len == 0 {
         return Err(PhoneError::Empty);
     }
-    resolve(
-        digits.as_str(),
-        plus,
-        default_country,
-        extension,
-        notes,
-        false,
-    )
+    resolve(digits.as_str(), plus, reader, extension, notes, false)
 }
 
 /// Build a number from XTN components: country code (XTN-5), area/city code (XTN-6), local number
@@ -476,6 +565,16 @@ pub fn from_parts(
     local: &str,
     extension: Option<&str>,
     default_country: Option<&str>,
+) -> Result<(PhoneNumber, Notes), PhoneError> {
+    PhoneReader::new(default_country).from_parts(country_code, area, local, extension)
+}
+
+fn parts(
+    country_code: Option<&str>,
+    area: Option<&str>,
+    local: &str,
+    extension: Option<&str>,
+    reader: &mut PhoneReader,
 ) -> Result<(PhoneNumber, Notes), PhoneError> {
     let clean = |s: &str| -> Result<Digits, PhoneError> {
         let mut d = Digits::new();
@@ -519,7 +618,7 @@ pub fn from_parts(
     if !(digits.push_str(cc) && digits.push_str(area) && digits.push_str(local)) {
         return Err(PhoneError::TooLong);
     }
-    resolve(digits.as_str(), plus, default_country, ext, notes, true)
+    resolve(digits.as_str(), plus, reader, ext, notes, true)
 }
 
 /// The digits of a number (after `+`, or as written), read as libphonenumber's parser does.
@@ -528,25 +627,26 @@ pub fn from_parts(
 fn resolve(
     digits: &str,
     plus: bool,
-    default_country: Option<&str>,
+    reader: &mut PhoneReader,
     extension: Option<String>,
     mut notes: Notes,
     structured: bool,
 ) -> Result<(PhoneNumber, Notes), PhoneError> {
-    let home = match default_country {
-        Some(c) => Some(plan::by_iso(c).ok_or(PhoneError::UnknownCountry)?),
+    let home = match reader.home {
+        Some(h) => Some(h.ok_or(PhoneError::UnknownCountry)?),
         None => None,
     };
+    let memo = &mut reader.memo;
     if plus {
-        return international(digits, extension, notes);
+        return international(digits, extension, notes, memo);
     }
     // The default country's international prefix (011 in NANP, 0011 in AU …).
     if let Some(n) = home.and_then(|h| h.idd_len(digits)) {
-        return international(digits.get(n..).unwrap_or(""), extension, notes);
+        return international(digits.get(n..).unwrap_or(""), extension, notes, memo);
     }
     // "00", the ITU-recommended prefix, when it gives a valid number (or there is no country).
     if let Some(rest) = digits.strip_prefix("00") {
-        match international(rest, extension.clone(), notes) {
+        match international(rest, extension.clone(), notes, memo) {
             Ok(r) => return Ok(r),
             Err(e) if home.is_none() => return Err(e),
             Err(_) => {}
@@ -568,7 +668,7 @@ fn resolve(
         {
             notes.push(Note::MissingPlus);
             let (nsn, _) = meta.national_significant(potential);
-            return finish(cc, &nsn, extension, notes);
+            return finish(cc, &nsn, extension, notes, memo);
         }
     }
     let (nsn, stripped) = home.national_significant(digits);
@@ -576,7 +676,7 @@ fn resolve(
         notes.push(Note::NoTrunkPrefix);
     }
     notes.push(Note::DefaultCountryUsed);
-    finish(cc, &nsn, extension, notes)
+    finish(cc, &nsn, extension, notes, memo)
 }
 
 /// The digits after `+` (or an international prefix).
@@ -584,6 +684,7 @@ fn international(
     digits: &str,
     extension: Option<String>,
     notes: Notes,
+    memo: &mut Memo,
 ) -> Result<(PhoneNumber, Notes), PhoneError> {
     if digits.starts_with('0') {
         return Err(PhoneError::BadCountryCode);
@@ -601,7 +702,7 @@ fn international(
     let meta = plan::main_region(cc).ok_or(PhoneError::UnknownCallingCode)?;
     // A national prefix written after the country code (+44 (0)20 …) is dropped.
     let (nsn, _) = meta.national_significant(rest);
-    finish(cc, &nsn, extension, notes)
+    finish(cc, &nsn, extension, notes, memo)
 }
 
 /// Validate and classify a national significant number of calling code `cc`.
@@ -610,6 +711,7 @@ fn finish(
     nsn: &str,
     extension: Option<String>,
     notes: Notes,
+    memo: &mut Memo,
 ) -> Result<(PhoneNumber, Notes), PhoneError> {
     if nsn.len() < 2 {
         return Err(PhoneError::TooShort);
@@ -617,7 +719,7 @@ fn finish(
     if nsn.len() > 17 || cc.len() + nsn.len() > 15 {
         return Err(PhoneError::TooLong);
     }
-    let Some((region, number_type)) = plan::classify(cc, nsn) else {
+    let Some((region, number_type)) = memo.classify(cc, nsn) else {
         let main = plan::main_region(cc).ok_or(PhoneError::UnknownCallingCode)?;
         return Err(match main.test_length(nsn) {
             plan::Length::TooShort | plan::Length::LocalOnly => PhoneError::TooShort,
@@ -656,7 +758,7 @@ pub fn validate_e164(s: &str) -> Result<PhoneNumber, PhoneError> {
         return Err(PhoneError::BadCountryCode);
     }
     let (cc, nsn) = plan::split_calling_code(digits).ok_or(PhoneError::UnknownCallingCode)?;
-    finish(cc, nsn, None, Notes::default()).map(|(n, _)| n)
+    finish(cc, nsn, None, Notes::default(), &mut Memo::default()).map(|(n, _)| n)
 }
 
 /// Sizes of the generated tables: regions, distinct patterns, pattern byte code.

@@ -139,6 +139,36 @@ fn latin9_char(b: u8) -> char {
 }
 
 fn classify(raw: &str) -> Declared {
+    // Upper-cased without white space, '-' and '_' ([`read_msh18`] gives ASCII only; longer text
+    // than the buffer is no known name).
+    let mut buf = [0u8; 24];
+    let mut n = 0usize;
+    for c in raw.chars() {
+        if c.is_whitespace() || c == '-' || c == '_' {
+            continue;
+        }
+        if !c.is_ascii() {
+            return classify_unicode(raw);
+        }
+        match buf.get_mut(n) {
+            Some(slot) => *slot = c.to_ascii_uppercase() as u8,
+            None => return Declared::Other,
+        }
+        n += 1;
+    }
+    match buf.get(..n).unwrap_or(&[]) {
+        b"" => Declared::None,
+        b"UNICODEUTF8" | b"UTF8" | b"UNICODE" => Declared::Utf8,
+        b"ASCII" => Declared::Ascii,
+        b"8859/1" | b"ISO8859/1" | b"ISO88591" | b"88591" | b"LATIN1" => Declared::Latin1,
+        b"8859/15" | b"ISO8859/15" | b"ISO885915" | b"885915" => Declared::Latin9,
+        _ => Declared::Other,
+    }
+}
+
+/// [`classify`] of text with non-ASCII characters (never a known name once upper-cased, unless
+/// white space hides: the general rule).
+fn classify_unicode(raw: &str) -> Declared {
     let norm: String = raw
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-' && *c != '_')
@@ -160,17 +190,27 @@ fn read_msh18(bytes: &[u8]) -> Option<String> {
     let seg = bytes.get(start..)?;
     let sep = *seg.get(3)?;
     // Segment ends at the first CR or LF.
-    let end = seg
-        .iter()
-        .position(|&b| b == b'\r' || b == b'\n')
-        .unwrap_or(seg.len());
+    let end = memchr::memchr2(b'\r', b'\n', seg).unwrap_or(seg.len());
     let seg = seg.get(..end)?;
-    // Field 18: MSH-1 is the separator itself, so the 17th separator-delimited piece after "MSH".
-    let mut pieces = seg.split(|&b| b == sep);
-    let enc = pieces.nth(1)?; // pieces: "MSH", MSH-2, MSH-3, ...
-    let comp = enc.first().copied();
-    let rep = enc.get(1).copied();
-    let value = pieces.nth(15)?; // MSH-18
+    // Separator-delimited pieces: "MSH", MSH-2, MSH-3, … (MSH-1 is the separator itself), so
+    // MSH-2 follows the 1st separator and MSH-18 the 17th.
+    let mut seps = memchr::memchr_iter(sep, seg);
+    let first = seps.next()?;
+    let enc = seg.get(first + 1..)?;
+    let comp = enc.first().copied().filter(|&c| c != sep);
+    let rep = enc
+        .get(1)
+        .copied()
+        .filter(|_| comp.is_some() && enc.get(1) != Some(&sep));
+    let at = seps.nth(15)?;
+    let value = seg.get(at + 1..)?;
+    let value = value.get(..memchr::memchr(sep, value).unwrap_or(value.len()))?;
+    first_component(value, comp, rep)
+}
+
+/// MSH-18's first repetition/component (cut at the component or repetition separator), when it
+/// is non-empty ASCII.
+fn first_component(value: &[u8], comp: Option<u8>, rep: Option<u8>) -> Option<String> {
     let mut end = value.len();
     for (i, &b) in value.iter().enumerate() {
         if Some(b) == comp || Some(b) == rep {
@@ -273,6 +313,86 @@ mod tests {
         let t = format!("MSH^~|\\&{}8859/1~UTF-8\rPID", "^".repeat(16));
         let d = decode(t.as_bytes());
         assert_eq!(d.declared.as_deref(), Some("8859/1"));
+    }
+
+    /// `read_msh18` and `classify` as first written (a byte loop and `split`, a `String` per
+    /// name): the faster ones must agree on every input. (The value's cut is shared.)
+    fn reference_msh18(bytes: &[u8]) -> Option<String> {
+        let start = find_header(bytes)?;
+        let seg = bytes.get(start..)?;
+        let sep = *seg.get(3)?;
+        let end = seg
+            .iter()
+            .position(|&b| b == b'\r' || b == b'\n')
+            .unwrap_or(seg.len());
+        let seg = seg.get(..end)?;
+        let mut pieces = seg.split(|&b| b == sep);
+        let enc = pieces.nth(1)?;
+        let comp = enc.first().copied();
+        let rep = enc.get(1).copied();
+        let value = pieces.nth(15)?;
+        first_component(value, comp, rep)
+    }
+
+    fn reference_classify(raw: &str) -> Declared {
+        classify_unicode(raw)
+    }
+
+    #[test]
+    fn msh18_reading_equals_the_reference() {
+        let bases = [
+            msh18("UNICODE UTF-8") + "PID|1",
+            msh18("8859/1~UTF-8^x") + "PID|1",
+            format!("MSH^~|\\&{}8859/15~UTF-8\rPID", "^".repeat(16)),
+            "MSH||||||||||||||||| utf_8 |\r".to_owned(),
+            "MSH|^|||||||||||||||iso-8859-1\n".to_owned(),
+            "\x0b \r\nFHS|^~\\&\rMSH|^~\\&|||||||||||||||Latin1|x\r".to_owned(),
+            "MSH|^~\\&|||||||||||||||".to_owned(),
+        ];
+        let alphabet = b"|^~\\&\r\n -_ulatin8859/15UTF\x0b\xc3\xa9";
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut checked = 0;
+        for base in &bases {
+            for round in 0..400 {
+                let mut b = base.clone().into_bytes();
+                for _ in 0..(round % 4) {
+                    let i = (next() as usize) % (b.len() + 1);
+                    let c = alphabet[(next() as usize) % alphabet.len()];
+                    match next() % 3 {
+                        0 if i < b.len() => b[i] = c,
+                        1 if i < b.len() => {
+                            b.remove(i);
+                        }
+                        _ => b.insert(i, c),
+                    }
+                }
+                let want = reference_msh18(&b);
+                assert_eq!(read_msh18(&b), want, "{:?}", String::from_utf8_lossy(&b));
+                if let Some(v) = &want {
+                    assert_eq!(classify(v), reference_classify(v), "{v:?}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 2800);
+        for name in [
+            "",
+            " ",
+            "u-t-f 8",
+            "UniCode",
+            "iso_8859/15",
+            "ÄSCII",
+            "ascii\u{b}",
+            "x".repeat(40).as_str(),
+        ] {
+            assert_eq!(classify(name), reference_classify(name), "{name:?}");
+        }
     }
 
     #[test]

@@ -267,8 +267,8 @@ impl<'a> Message<'a> {
         }
         let (delimiters, _, w) = Delimiters::from_header(head)?;
         warnings.extend(w);
-        let segments = split_segments(bytes, lead, delimiters.field);
-        let mut msg = Message {
+        let segments = split_segments(bytes, lead, delimiters.field, &mut warnings);
+        Ok(Message {
             text,
             delimiters,
             segments,
@@ -277,32 +277,7 @@ impl<'a> Message<'a> {
             warnings,
             input_offset: 0,
             input_offset_utf16: 0,
-        };
-        let mut extra = Vec::new();
-        for (i, seg) in msg.segments().enumerate() {
-            let raw = seg.raw().as_bytes();
-            let valid = raw.len() >= 3
-                && seg
-                    .name_bytes()
-                    .iter()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-                && (raw.len() == 3 || raw.get(3) == Some(&msg.delimiters.field));
-            if !valid {
-                extra.push(
-                    Warning::new(
-                        "HL7_BAD_SEGMENT_NAME",
-                        "a segment does not start with a 3-character name followed by the field separator",
-                    )
-                    .at(Position {
-                        segment_index: Some(i + 1),
-                        offset: Some(seg.range().start),
-                        ..Default::default()
-                    }),
-                );
-            }
-        }
-        msg.warnings.extend(extra);
-        Ok(msg)
+        })
     }
 
     /// The decoded text of the message (MLLP framing removed). All ranges index into it.
@@ -492,39 +467,73 @@ fn uses_cr(bytes: &[u8], field: u8) -> bool {
     })
 }
 
-/// Split the text into segment ranges following the module's separator policy.
-fn split_segments(bytes: &[u8], start: usize, field: u8) -> Vec<Range<usize>> {
+/// Split the text into segment ranges following the module's separator policy, and check each
+/// segment's name on the way (`HL7_BAD_SEGMENT_NAME`, in segment order, appended to `warnings`).
+fn split_segments(
+    bytes: &[u8],
+    start: usize,
+    field: u8,
+    warnings: &mut Vec<Warning>,
+) -> Vec<Range<usize>> {
     let cr_mode = uses_cr(bytes, field);
     let sep = if cr_mode { b'\r' } else { b'\n' };
     let mut out = Vec::with_capacity(bytes.len() / 64 + 4);
+    let rest = bytes.get(start..).unwrap_or(&[]);
+    // The end of every segment: each separator, then the end of the text.
+    let ends = memchr::memchr_iter(sep, rest)
+        .map(|p| start + p)
+        .chain(std::iter::once(bytes.len()));
     let mut pos = start;
-    while pos < bytes.len() {
-        let rest = bytes.get(pos..).unwrap_or(&[]);
-        let end = memchr::memchr(sep, rest).map_or(bytes.len(), |p| pos + p);
+    for end in ends {
+        if pos >= bytes.len() {
+            break;
+        }
         let mut s = pos;
+        pos = end + 1;
         // In CR mode, a LF directly after the previous CR belongs to the terminator.
         if cr_mode && bytes.get(s) == Some(&b'\n') {
             s += 1;
         }
         let seg = bytes.get(s..end).unwrap_or(&[]);
-        if seg.iter().any(|b| !b.is_ascii_whitespace()) {
-            // Leading whitespace before a segment name (blank-ish lines) is not part of it.
-            let lead = seg
-                .iter()
-                .position(|b| !b.is_ascii_whitespace())
-                .unwrap_or(0);
-            let mut e = end;
-            // Line ends next to the separator belong to the terminator: a CR before the LF in LF
-            // mode, and a LF before the CR (or at the very end) in CR mode. A LF *inside* a CR-mode
-            // segment stays data.
-            while e > s + lead && matches!(bytes.get(e - 1), Some(b'\r' | b'\n')) {
-                e -= 1;
-            }
-            out.push(s + lead..e);
+        // Leading whitespace before a segment name (blank-ish lines) is not part of it; a segment
+        // of whitespace only is no segment.
+        let Some(lead) = seg.iter().position(|b| !b.is_ascii_whitespace()) else {
+            continue;
+        };
+        let mut e = end;
+        // Line ends next to the separator belong to the terminator: a CR before the LF in LF
+        // mode, and a LF before the CR (or at the very end) in CR mode. A LF *inside* a CR-mode
+        // segment stays data.
+        while e > s + lead && matches!(bytes.get(e - 1), Some(b'\r' | b'\n')) {
+            e -= 1;
         }
-        pos = end + 1;
+        let range = s + lead..e;
+        if !segment_name_ok(bytes.get(range.clone()).unwrap_or(&[]), field) {
+            warnings.push(
+                Warning::new(
+                    "HL7_BAD_SEGMENT_NAME",
+                    "a segment does not start with a 3-character name followed by the field separator",
+                )
+                .at(Position {
+                    segment_index: Some(out.len() + 1),
+                    offset: Some(range.start),
+                    ..Default::default()
+                }),
+            );
+        }
+        out.push(range);
     }
     out
+}
+
+/// A segment starts with a 3-character name (upper-case letters and digits) followed by the
+/// field separator, or is only the name.
+fn segment_name_ok(raw: &[u8], field: u8) -> bool {
+    let name = |i: usize| {
+        raw.get(i)
+            .is_some_and(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    name(0) && name(1) && name(2) && raw.get(3).is_none_or(|&f| f == field)
 }
 
 /// One segment.

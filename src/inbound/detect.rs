@@ -15,7 +15,7 @@ use super::fhir::{self, FhirOptions};
 use super::json;
 use super::{json_map, redox};
 use crate::error::{Error, ErrorCode, Result};
-use crate::event::MapResult;
+use crate::event::{Detail, MapResult};
 use crate::profile::CompiledProfile;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -73,6 +73,10 @@ pub struct MapOptions {
     /// FHIR: see [`FhirOptions::resources`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<Value>,
+    /// What the result records besides its outcome (Rust only, not read from JSON:
+    /// `Mapper.execution` asks for [`Detail::Codes`]; see [`crate::inbound::siu::map_hl7_with`]).
+    #[serde(skip)]
+    pub detail: Detail,
 }
 
 impl MapOptions {
@@ -208,7 +212,7 @@ pub fn map_input(input: &[u8], profile: &CompiledProfile, opts: &MapOptions) -> 
     }
     let forced = opts.kind;
     if forced == Some(InputKind::Hl7) || (forced.is_none() && is_hl7(b)) {
-        return super::map_hl7(&hl7_bytes(input, b), profile);
+        return super::siu::map_hl7_with(&hl7_bytes(input, b), profile, opts.detail);
     }
     let json_like = matches!(b.first(), Some(b'{') | Some(b'['));
     if !json_like && forced.is_none() {

@@ -62,10 +62,13 @@ use view::{leaf, parse_version, query, val, Idx, SegView};
 
 use super::siu_map::band_of;
 use crate::error::{Error, ErrorCode, Position, Result, Warning};
-use crate::event::{skip_codes, AppointmentEvent, EventType, Field, MapResult, Provenance, Skip};
+use crate::event::{
+    skip_codes, AppointmentEvent, Detail, EventType, Field, MapResult, Provenance, Skip,
+};
 use crate::hl7::{mllp, Message, Path};
+use crate::phone::PhoneReader;
 use crate::profile::{CompiledProfile, Profile, SanitizeMode};
-use crate::studio::sanitize::sanitize_event;
+use crate::studio::sanitize::sanitize_event_with;
 use crate::time::Tz;
 use std::borrow::Cow;
 
@@ -76,8 +79,25 @@ use std::borrow::Cow;
 /// `HL7_BAD_ENCODING_CHARS`), or strict sanitization
 /// (`MAP_STRICT_REJECTED`). Everything else is a [`MapResult`] with an event or a coded skip.
 pub fn map_hl7(input: &[u8], profile: &CompiledProfile) -> Result<MapResult> {
+    map_hl7_with(input, profile, Detail::Full)
+}
+
+/// [`map_hl7`], recording only what `detail` asks for: with [`Detail::Codes`] the same event or
+/// skip, idempotency key and warning codes, without provenance, ids, draft or warning messages
+/// (the send path, `Mapper.execution`).
+///
+/// ```
+/// use ehr_studio_bridge::{event::Detail, inbound::siu::map_hl7_with, map_hl7, CompiledProfile};
+/// let raw = std::fs::read("tests/fixtures/perf/siu_s12_small.hl7").unwrap();
+/// let p = CompiledProfile::default();
+/// let (full, lean) = (map_hl7(&raw, &p).unwrap(), map_hl7_with(&raw, &p, Detail::Codes).unwrap());
+/// assert_eq!(lean.event, full.event);
+/// assert_eq!(lean.idempotency_key, full.idempotency_key);
+/// assert!(lean.provenance.get(ehr_studio_bridge::event::Field::PatientPhone).is_none());
+/// ```
+pub fn map_hl7_with(input: &[u8], profile: &CompiledProfile, detail: Detail) -> Result<MapResult> {
     let msg = Message::parse(input)?;
-    map_message(&msg, profile)
+    map_message_with(&msg, profile, detail)
 }
 
 /// Map every message of a byte stream: MLLP frames (`0x0B … 0x1C 0x0D`), or several `MSH`
@@ -118,32 +138,93 @@ struct Ctx<'p> {
     zone: Option<Tz>,
     country: &'p str,
     country_configured: bool,
+    /// Reads every phone number of the message with the default country (each classified once).
+    phones: PhoneReader,
+    /// What is recorded besides the outcome (see [`Detail`]).
+    detail: Detail,
     r: MapResult,
 }
 
 impl<'p> Ctx<'p> {
-    fn new(profile: &'p CompiledProfile, msg: &Message<'_>, msh: Option<&SegView<'_>>) -> Self {
+    fn new(
+        profile: &'p CompiledProfile,
+        msg: &Message<'_>,
+        msh: Option<&SegView<'_>>,
+        detail: Detail,
+    ) -> Self {
         let (country, country_configured) = profile.default_country();
+        let warnings = match detail {
+            Detail::Full => msg.warnings().to_vec(),
+            Detail::Codes => msg
+                .warnings()
+                .iter()
+                .map(|w| Warning {
+                    field: w.field,
+                    ..Warning::code_only(w.code)
+                })
+                .collect(),
+        };
         Ctx {
             profile,
             band: band_of(msh.map_or((2, 5), parse_version)),
             zone: profile.sender_zone(),
             country,
             country_configured,
+            phones: PhoneReader::new(Some(country)),
+            detail,
             r: MapResult {
-                warnings: msg.warnings().to_vec(),
+                warnings,
                 ..MapResult::default()
             },
         }
     }
-    fn warn(&mut self, code: &'static str, msg: impl Into<String>, f: Field) {
-        self.r.warn(code, msg, f);
+    /// Whether provenance, ids and warning messages are recorded.
+    fn full(&self) -> bool {
+        self.detail == Detail::Full
     }
-    fn warn_at(&mut self, code: &'static str, msg: impl Into<String>, f: Field, p: Position) {
-        self.r.warn_at(code, msg, f, p);
+    /// A warning about `f` with a fixed message.
+    fn warn(&mut self, code: &'static str, msg: &'static str, f: Field) {
+        let message = self.full().then(|| msg.to_owned());
+        self.record(code, f, message, None);
+    }
+    /// A warning about `f` whose message is built only when it is recorded.
+    fn warn_with(&mut self, code: &'static str, f: Field, msg: impl FnOnce() -> String) {
+        let message = self.full().then(msg);
+        self.record(code, f, message, None);
+    }
+    /// A warning about `f` at an input position.
+    fn warn_at(
+        &mut self,
+        code: &'static str,
+        msg: &'static str,
+        f: Field,
+        p: impl FnOnce() -> Position,
+    ) {
+        match self.full() {
+            true => self.record(code, f, Some(msg.to_owned()), Some(p())),
+            false => self.record(code, f, None, None),
+        }
+    }
+    /// Push a warning (one copy of this code for every call site).
+    #[inline(never)]
+    fn record(
+        &mut self,
+        code: &'static str,
+        f: Field,
+        message: Option<String>,
+        position: Option<Position>,
+    ) {
+        self.r.warnings.push(Warning {
+            code,
+            message: message.unwrap_or_default(),
+            field: Some(f.name()),
+            position,
+        });
     }
     fn prov(&mut self, f: Field, p: Provenance) {
-        self.r.provenance.set(f, p);
+        if self.full() {
+            self.r.provenance.set(f, p);
+        }
     }
 }
 
@@ -187,10 +268,19 @@ fn apply_default(cx: &mut Ctx<'_>, f: Field, e: &mut AppointmentEvent, none_rule
 /// Map a parsed message (see [`map_hl7`]): read the trigger and its event type, check the
 /// filler status, map the 14 values, then skip (with a draft) or finish the event.
 pub fn map_message(msg: &Message<'_>, profile: &CompiledProfile) -> Result<MapResult> {
+    map_message_with(msg, profile, Detail::Full)
+}
+
+/// [`map_message`] recording what `detail` asks for (see [`map_hl7_with`]).
+pub fn map_message_with(
+    msg: &Message<'_>,
+    profile: &CompiledProfile,
+    detail: Detail,
+) -> Result<MapResult> {
     let msh = msg
         .segment("MSH")
         .map(|s| SegView::header(s, msg.delimiters()));
-    let mut cx = Ctx::new(profile, msg, msh.as_ref());
+    let mut cx = Ctx::new(profile, msg, msh.as_ref(), detail);
     let (event_type, trig) = match read_event_type(&mut cx, msh.as_ref())? {
         Ok(found) => found,
         Err((code, reason, rule)) => return Ok(skip(cx.r, code, reason, &rule)),
@@ -224,8 +314,11 @@ fn read_event_type(
     let mtype = msh.field(9);
     let code = val(mtype.and_then(|f| f.component(1)));
     let trigger = val(mtype.and_then(|f| f.component(2)));
-    cx.r.ids.message_control_id = val(msh.field(10)).map(Cow::into_owned);
-    cx.r.ids.trigger = trigger.as_deref().map(str::to_ascii_uppercase);
+    let trigger = trigger.as_deref().map(str::to_ascii_uppercase);
+    if cx.full() {
+        cx.r.ids.message_control_id = val(msh.field(10)).map(Cow::into_owned);
+        cx.r.ids.trigger.clone_from(&trigger);
+    }
     if !code
         .as_deref()
         .is_some_and(|c| c.eq_ignore_ascii_case("SIU"))
@@ -236,7 +329,7 @@ fn read_event_type(
             "MSH-9.1".into(),
         )));
     }
-    let trig = cx.r.ids.trigger.clone().unwrap_or_default();
+    let trig = trigger.unwrap_or_default();
     Ok(trigger_event(cx, &trig)?.map(|ev| (ev, trig)))
 }
 
@@ -369,9 +462,16 @@ fn skip_with_draft(
     mut draft: AppointmentEvent,
     (code, reason, rule): (&'static str, String, Option<String>),
 ) -> MapResult {
-    let _ = sanitize_event(&mut draft, SanitizeMode::Repair, &mut cx.r.warnings);
+    let _ = sanitize_event_with(
+        &mut draft,
+        SanitizeMode::Repair,
+        &mut cx.r.warnings,
+        cx.detail,
+    );
     cx.r.skip = Some(Skip { code, reason, rule });
-    cx.r.draft = Some(draft);
+    if cx.full() {
+        cx.r.draft = Some(draft);
+    }
     cx.r
 }
 
@@ -382,7 +482,7 @@ fn finish_event(
     mut e: AppointmentEvent,
     event_type: EventType,
 ) -> Result<MapResult> {
-    sanitize_event(&mut e, cx.profile.sanitize, &mut cx.r.warnings)?;
+    sanitize_event_with(&mut e, cx.profile.sanitize, &mut cx.r.warnings, cx.detail)?;
     sms_empty_warnings(&mut cx, &e, event_type);
     cx.r.idempotency_key = Some(e.idempotency_key());
     cx.r.event = Some(e);
@@ -399,8 +499,10 @@ fn skip(mut r: MapResult, code: &'static str, reason: &str, rule: &str) -> MapRe
 }
 
 fn sms_empty_warnings(cx: &mut Ctx<'_>, e: &AppointmentEvent, ev: EventType) {
-    for (f, msg) in e.empty_sms_values(ev) {
-        cx.warn("MAP_SMS_VALUE_EMPTY", msg, f);
+    for f in e.empty_sms_fields(ev) {
+        cx.warn_with("MAP_SMS_VALUE_EMPTY", f, || {
+            AppointmentEvent::empty_sms_message(f, ev)
+        });
     }
 }
 

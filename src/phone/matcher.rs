@@ -93,15 +93,7 @@ impl Run<'_> {
             return false;
         }
         match self.byte(at) {
-            T_CLASS => {
-                let mask = self.u16_at(at + 1);
-                match self.input.get(pos) {
-                    Some(&c) if c.is_ascii_digit() && mask & (1 << (c - b'0')) != 0 => {
-                        self.cont(pos + 1, k)
-                    }
-                    _ => false,
-                }
-            }
+            T_CLASS => self.class_matches(at, pos) && self.cont(pos + 1, k),
             T_END => pos == self.input.len() && self.cont(pos, k),
             T_SEQ => {
                 let n = self.byte(at + 1);
@@ -111,7 +103,7 @@ impl Run<'_> {
                 let n = self.byte(at + 1);
                 let mut child = at + 4;
                 for _ in 0..n {
-                    if self.node(child, pos, k) {
+                    if !self.cannot_start(child, pos) && self.node(child, pos, k) {
                         return true;
                     }
                     child += self.size(child);
@@ -138,7 +130,42 @@ impl Run<'_> {
         }
     }
 
-    fn seq(&mut self, at: usize, left: u8, pos: usize, k: &Cont<'_>) -> bool {
+    /// Whether the node at `at` must begin by consuming the digit at `pos` with a digit class
+    /// that does not contain it (so it cannot match there). Alternations over the leading digits
+    /// (`2(?:0[1-35-9]|1[02-9]|…)|3(?:…)`, the NANP area codes) are skipped this way without a
+    /// step per alternative. Looks through sequences, groups and repetitions with a minimum of at
+    /// least one; anything else (an alternation, `$`, an optional part first) is "may match".
+    fn cannot_start(&self, mut at: usize, pos: usize) -> bool {
+        loop {
+            match self.byte(at) {
+                T_CLASS => return !self.class_matches(at, pos),
+                T_SEQ if self.byte(at + 1) > 0 => at += 4,
+                T_REP if self.byte(at + 1) > 0 => at += 5,
+                T_CAP => at += 4,
+                _ => return false,
+            }
+        }
+    }
+
+    /// Whether the digit at `pos` is in the class at `at`.
+    fn class_matches(&self, at: usize, pos: usize) -> bool {
+        let mask = self.u16_at(at + 1);
+        matches!(
+            self.input.get(pos),
+            Some(&c) if c.is_ascii_digit() && mask & (1 << (c - b'0')) != 0
+        )
+    }
+
+    fn seq(&mut self, mut at: usize, mut left: u8, mut pos: usize, k: &Cont<'_>) -> bool {
+        // Leading digit classes have no alternatives to backtrack into: match them in place.
+        while left > 0 && self.byte(at) == T_CLASS {
+            if !self.class_matches(at, pos) {
+                return false;
+            }
+            at += 3;
+            pos += 1;
+            left -= 1;
+        }
         match left {
             0 => self.cont(pos, k),
             1 => self.node(at, pos, k),
@@ -158,6 +185,9 @@ impl Run<'_> {
     }
 
     fn rep(&mut self, child: usize, min: u8, max: u8, count: u8, pos: usize, k: &Cont<'_>) -> bool {
+        if self.byte(child) == T_CLASS {
+            return self.rep_class(child, min, max, count, pos, k);
+        }
         if count < max
             && self.node(
                 child,
@@ -175,6 +205,44 @@ impl Run<'_> {
             return true;
         }
         count >= min && self.cont(pos, k)
+    }
+
+    /// [`Run::rep`] of a single digit class (`\d{6}`, `[2-9]\d{2,3}`: most repetitions of the
+    /// metadata). Each iteration consumes exactly one digit, so the greedy backtracking of the
+    /// general case — try one more iteration, else continue here — amounts to: take the longest
+    /// run of digits in the class (at most `max - count`), then try the continuation after it,
+    /// one digit shorter each time, down to `min - count`. Same matches, same order, one step per
+    /// continuation tried instead of three calls per digit.
+    fn rep_class(
+        &mut self,
+        class: usize,
+        min: u8,
+        max: u8,
+        count: u8,
+        pos: usize,
+        k: &Cont<'_>,
+    ) -> bool {
+        let room = usize::from(max.saturating_sub(count));
+        let mut n = 0usize;
+        while n < room && self.class_matches(class, pos + n) {
+            n += 1;
+        }
+        let need = usize::from(min.saturating_sub(count));
+        let mut j = n;
+        while j >= need {
+            self.steps += 1;
+            if self.steps > BUDGET {
+                return false;
+            }
+            if self.cont(pos + j, k) {
+                return true;
+            }
+            match j.checked_sub(1) {
+                Some(x) => j = x,
+                None => break,
+            }
+        }
+        false
     }
 
     fn cont(&mut self, pos: usize, k: &Cont<'_>) -> bool {

@@ -53,7 +53,7 @@ pub fn execution_json(
         if i > 0 {
             out.push(',');
         }
-        jsonw::push_str(&mut out, w.code, ascii);
+        push_code(&mut out, w.code, ascii);
     }
     out.push_str("]}");
     Ok(out)
@@ -62,19 +62,18 @@ pub fn execution_json(
 fn write_request(out: &mut String, p: &ExecutionParts, key: &str, ascii: Ascii) {
     out.push('{');
     jsonw::push_key(out, "url");
+    // The URL is the profile's base URL (any text) and the flow SID (checked hex).
     jsonw::push_str(out, &p.url, ascii);
-    out.push(',');
-    jsonw::push_key(out, "headers");
-    out.push('{');
-    jsonw::push_key(out, "Content-Type");
-    jsonw::push_str(out, p.headers.content_type, ascii);
-    out.push(',');
-    jsonw::push_key(out, "Accept");
-    jsonw::push_str(out, p.headers.accept, ascii);
+    // Fixed header values (ASCII literals): no escape to look for.
+    out.push_str(",\"headers\":{\"Content-Type\":");
+    jsonw::push_clean(out, p.headers.content_type);
+    out.push_str(",\"Accept\":");
+    jsonw::push_clean(out, p.headers.accept);
     if let Some(a) = &p.headers.authorization {
         out.push(',');
         jsonw::push_key(out, "Authorization");
-        jsonw::push_str(out, a, ascii);
+        // `Basic ` and base64.
+        jsonw::push_clean(out, a);
     }
     out.push_str("},");
     jsonw::push_key(out, "body");
@@ -82,8 +81,20 @@ fn write_request(out: &mut String, p: &ExecutionParts, key: &str, ascii: Ascii) 
     jsonw::push_clean(out, &p.body);
     out.push(',');
     jsonw::push_key(out, "idempotencyKey");
-    jsonw::push_str(out, key, ascii);
+    push_code(out, key, ascii);
     out.push('}');
+}
+
+/// A code or key this library writes (`SCREAMING_SNAKE` warning codes, `ik1-` + hex): no escape
+/// is needed, which is checked rather than assumed (anything else is escaped as usual).
+fn push_code(out: &mut String, s: &str, ascii: Ascii) {
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        jsonw::push_clean(out, s);
+    } else {
+        jsonw::push_str(out, s, ascii);
+    }
 }
 
 fn write_skip(out: &mut String, s: &Skip, ascii: Ascii) {

@@ -47,22 +47,67 @@ pub const PAM_EVENT_TYPES: &[&str] = &[
 
 /// Whether `c` is in the PAM name class `[a-zA-Z0-9<accents> ,\.'-]`.
 pub fn name_char_ok(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(c, ' ' | ',' | '.' | '\'' | '-')
-        || (!c.is_ascii() && NAME_EXTRA.contains(c))
+    match u8::try_from(c) {
+        Ok(b) if b.is_ascii() => ascii_class(b) & C_NAME != 0,
+        _ => NAME_EXTRA.contains(c),
+    }
 }
 
 /// Whether `c` is in the PAM id class `[a-zA-Z0-9 !@#$%^&*()_+\-=\[\]{};:\\|,.<>\/?]` (with `/i`,
 /// which adds nothing outside ASCII in a non-Unicode JavaScript regex).
 pub fn id_char_ok(c: char) -> bool {
-    c.is_ascii_alphanumeric() || " !@#$%^&*()_+-=[]{};:\\|,.<>/?".contains(c)
+    u8::try_from(c).is_ok_and(|b| ascii_class(b) & C_ID != 0)
 }
 
 /// `/^[0-9+\-() ]+$/`
 pub fn pam_phone_ok(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' '))
+    !s.is_empty() && all_ascii_in(s, C_PHONE)
+}
+
+/// Bits of [`ASCII_CLASS`]: the PAM name class, the id class, the phone class (ASCII only).
+pub(crate) const C_NAME: u8 = 1;
+pub(crate) const C_ID: u8 = 2;
+pub(crate) const C_PHONE: u8 = 4;
+
+/// The PAM classes of each ASCII byte (0 for bytes ≥ 0x80): one table lookup per byte instead of
+/// a search in the class's character list.
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let id = b" !@#$%^&*()_+-=[]{};:\\|,.<>/?";
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        let mut bits = 0u8;
+        if c.is_ascii_alphanumeric() {
+            bits |= C_NAME | C_ID;
+        }
+        if matches!(c, b' ' | b',' | b'.' | b'\'' | b'-') {
+            bits |= C_NAME;
+        }
+        let mut k = 0;
+        while k < id.len() {
+            if id[k] == c {
+                bits |= C_ID;
+            }
+            k += 1;
+        }
+        if c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'(' | b')' | b' ') {
+            bits |= C_PHONE;
+        }
+        t[i] = bits;
+        i += 1;
+    }
+    t
+};
+
+/// The class bits of an ASCII byte (0 for any other byte).
+pub(crate) fn ascii_class(b: u8) -> u8 {
+    ASCII_CLASS.get(usize::from(b)).copied().unwrap_or(0)
+}
+
+/// Whether every byte of `s` is ASCII and in the class `bit` (true for "").
+pub(crate) fn all_ascii_in(s: &str, bit: u8) -> bool {
+    s.bytes().all(|b| ascii_class(b) & bit != 0)
 }
 
 /// `/^[+\-][0-9]{4}$/`
@@ -85,7 +130,7 @@ pub fn check_value(f: Field, raw: &str) -> Option<&'static str> {
         Field::PatientId => {
             if !present {
                 Some("PAM_REQUIRED")
-            } else if !v.chars().all(id_char_ok) {
+            } else if !all_ascii_in(v, C_ID) {
                 Some("PAM_PATIENT_ID")
             } else {
                 None
@@ -99,13 +144,18 @@ pub fn check_value(f: Field, raw: &str) -> Option<&'static str> {
         | Field::ProviderFirstName
         | Field::ProviderLastName
         | Field::AppointmentLocation => {
-            (present && !v.chars().all(name_char_ok)).then_some("PAM_NAME")
+            let ok = if v.is_ascii() {
+                all_ascii_in(v, C_NAME)
+            } else {
+                v.chars().all(name_char_ok)
+            };
+            (present && !ok).then_some("PAM_NAME")
         }
         Field::PatientPhone | Field::ProviderCallbackPhone => {
             (present && !pam_phone_ok(v)).then_some("PAM_PHONE")
         }
         Field::ProviderId | Field::AppointmentId => {
-            (present && !v.chars().any(id_char_ok)).then_some("PAM_ID")
+            (present && !v.bytes().any(|b| ascii_class(b) & C_ID != 0)).then_some("PAM_ID")
         }
         Field::AppointmentTimezone => (present && !pam_timezone_ok(v)).then_some("PAM_TIMEZONE"),
     }
@@ -287,6 +337,56 @@ mod tests {
     }
 
     /// The one-pass byte scan equals the char-based definition it replaced.
+    /// The class table gives the classes as first written (character tests and lists).
+    #[test]
+    fn class_table_matches_char_definitions() {
+        let name_ref = |c: char| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, ' ' | ',' | '.' | '\'' | '-')
+                || (!c.is_ascii() && NAME_EXTRA.contains(c))
+        };
+        let id_ref =
+            |c: char| c.is_ascii_alphanumeric() || " !@#$%^&*()_+-=[]{};:\\|,.<>/?".contains(c);
+        let phone_ref = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | ' '))
+        };
+        let chars = (0u32..0x800)
+            .chain(NAME_EXTRA.chars().map(u32::from))
+            .filter_map(char::from_u32);
+        for c in chars {
+            assert_eq!(name_char_ok(c), name_ref(c), "{c:?}");
+            assert_eq!(id_char_ok(c), id_ref(c), "{c:?}");
+            let s = format!("1{c}2");
+            assert_eq!(pam_phone_ok(&s), phone_ref(&s), "{c:?}");
+            for f in Field::ALL {
+                let v = format!("Ab{c}");
+                // check_value reads the value trimmed, as the save function does.
+                let t = crate::text::trim(&v);
+                let want = match f {
+                    Field::PatientId => (!t.chars().all(id_ref)).then_some("PAM_PATIENT_ID"),
+                    Field::PatientFirstName
+                    | Field::PatientLastName
+                    | Field::ProviderFirstName
+                    | Field::ProviderLastName
+                    | Field::AppointmentLocation => {
+                        (!t.chars().all(name_ref)).then_some("PAM_NAME")
+                    }
+                    _ => check_value(f, &v),
+                };
+                assert_eq!(check_value(f, &v), want, "{f:?} {c:?}");
+                let only = c.to_string();
+                let t = crate::text::trim(&only);
+                if matches!(f, Field::ProviderId | Field::AppointmentId) && !t.is_empty() {
+                    let want = (!t.chars().any(id_ref)).then_some("PAM_ID");
+                    assert_eq!(check_value(f, &only), want, "{f:?} {c:?}");
+                }
+            }
+        }
+        assert_eq!(pam_phone_ok(""), phone_ref(""));
+    }
+
     #[test]
     fn hazard_matches_char_definition() {
         fn reference(f: Field, v: &str) -> Option<&'static str> {

@@ -18,7 +18,7 @@ mod text;
 
 use super::params::{check_value, hazard};
 use crate::error::{Error, ErrorCode, Result, Warning};
-use crate::event::{AppointmentEvent, Field};
+use crate::event::{AppointmentEvent, Detail, Field};
 pub use ids::{decode_id, encode_id};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -35,8 +35,26 @@ pub enum SanitizeMode {
     Strict,
 }
 
-fn warn(out: &mut Vec<Warning>, code: &'static str, f: Field, msg: String) {
-    out.push(Warning::new(code, msg).for_field(f.name()));
+/// Where sanitization warnings go, and whether they carry their message.
+struct Sink<'w> {
+    out: &'w mut Vec<Warning>,
+    detail: Detail,
+}
+
+/// Record a warning about `f` (its message is built only when it is kept).
+fn warn(w: &mut Sink<'_>, code: &'static str, f: Field, msg: impl FnOnce() -> String) {
+    let message = (w.detail == Detail::Full).then(msg);
+    w.push(code, f, message);
+}
+
+impl Sink<'_> {
+    #[inline(never)]
+    fn push(&mut self, code: &'static str, f: Field, message: Option<String>) {
+        self.out.push(Warning {
+            message: message.unwrap_or_default(),
+            ..Warning::code_only(code).for_field(f.name())
+        });
+    }
 }
 
 fn strict_error(f: Field, rule: &str) -> Error {
@@ -58,6 +76,21 @@ pub fn sanitize_event(
     mode: SanitizeMode,
     warnings: &mut Vec<Warning>,
 ) -> Result<()> {
+    sanitize_event_with(e, mode, warnings, Detail::Full)
+}
+
+/// [`sanitize_event`] recording the warnings' codes only with [`Detail::Codes`] (same values,
+/// errors and warning codes).
+pub fn sanitize_event_with(
+    e: &mut AppointmentEvent,
+    mode: SanitizeMode,
+    warnings: &mut Vec<Warning>,
+    detail: Detail,
+) -> Result<()> {
+    let warnings = &mut Sink {
+        out: warnings,
+        detail,
+    };
     for f in Field::ALL {
         let v = e.get(f);
         let trimmed = crate::text::trim(v);
@@ -121,7 +154,7 @@ fn sanitize_id(
     f: Field,
     v: &str,
     mode: SanitizeMode,
-    warnings: &mut Vec<Warning>,
+    warnings: &mut Sink<'_>,
 ) -> Result<Option<String>> {
     let Cow::Owned(encoded) = encode_id(v) else {
         return Ok(None);
@@ -132,15 +165,12 @@ fn sanitize_id(
             .unwrap_or("ID_CHARS");
         return Err(strict_error(f, rule));
     }
-    warn(
-        warnings,
-        "SANITIZE_ID_ENCODED",
-        f,
+    warn(warnings, "SANITIZE_ID_ENCODED", f, || {
         format!(
             "{}: characters the PAM flow cannot carry in an id were percent-encoded (reversible)",
             f.name()
-        ),
-    );
+        )
+    });
     Ok(Some(encoded))
 }
 
@@ -149,7 +179,7 @@ fn sanitize_callback(
     f: Field,
     v: &str,
     mode: SanitizeMode,
-    warnings: &mut Vec<Warning>,
+    warnings: &mut Sink<'_>,
 ) -> Result<Option<String>> {
     if crate::studio::params::pam_phone_ok(v) || v.is_empty() {
         return Ok(None);
@@ -170,22 +200,16 @@ fn sanitize_callback(
     }
     let out = out.trim().to_owned();
     if out.is_empty() {
-        warn(
-            warnings,
-            "SANITIZE_EMPTIED",
-            f,
-            format!("{}: nothing usable was left after sanitization", f.name()),
-        );
+        warn(warnings, "SANITIZE_EMPTIED", f, || {
+            format!("{}: nothing usable was left after sanitization", f.name())
+        });
     } else if removed > 0 {
-        warn(
-            warnings,
-            "SANITIZE_REMOVED",
-            f,
+        warn(warnings, "SANITIZE_REMOVED", f, || {
             format!(
                 "{}: {removed} character(s) the PAM flow rejects in a phone number were removed",
                 f.name()
-            ),
-        );
+            )
+        });
     }
     Ok(Some(out))
 }
@@ -196,7 +220,7 @@ fn sanitize_text(
     f: Field,
     v: &str,
     mode: SanitizeMode,
-    warnings: &mut Vec<Warning>,
+    warnings: &mut Sink<'_>,
 ) -> Result<Option<String>> {
     let (fixed, ch) = repair_text(v, f == Field::AppointmentLocation);
     let Cow::Owned(fixed) = fixed else {
@@ -229,16 +253,13 @@ fn sanitize_text(
     ];
     for (n, code, what) in changes {
         if n > 0 {
-            warn(warnings, code, f, format!("{name}: {n} {what}"));
+            warn(warnings, code, f, || format!("{name}: {n} {what}"));
         }
     }
     if fixed.is_empty() && !v.is_empty() {
-        warn(
-            warnings,
-            "SANITIZE_EMPTIED",
-            f,
-            format!("{name}: nothing usable was left after sanitization"),
-        );
+        warn(warnings, "SANITIZE_EMPTIED", f, || {
+            format!("{name}: nothing usable was left after sanitization")
+        });
     }
     Ok(Some(fixed))
 }

@@ -313,7 +313,9 @@ impl Mapper {
     ) -> Result<JsValue, JsValue> {
         let cfg = self.profile.studio.as_ref().ok_or_else(no_studio_config)?;
         let creds = credentials_in(credentials)?;
-        let opts = map_options(options)?;
+        let mut opts = map_options(options)?;
+        // Only the outcome and the warning codes are returned: nothing else is recorded.
+        opts.detail = crate::event::Detail::Codes;
         let bytes = json_input_bytes(&input)?;
         let result = map_input(&bytes, &self.profile, &opts).map_err(to_js_error)?;
         let text = crate::studio::lean::execution_json(

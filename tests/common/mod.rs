@@ -79,3 +79,61 @@ pub fn files_with_ext(dir: &str, ext: &str) -> Vec<std::path::PathBuf> {
     v.sort();
     v
 }
+
+/// Bytes the mutations insert: delimiters, segment and MLLP framing bytes, the null `""`, digits
+/// and letters of names and phones, and bytes that make the text invalid UTF-8.
+pub const HL7_INTERESTING: &[u8] =
+    b"|^~\\&#\r\n\x0b\x1c\"MSHPIDSCAILTQ1+X.0123456789\xff\xc3\xa9\x80";
+
+/// A deterministic mutation of HL7 bytes (one to seven edits: a byte replaced or inserted from
+/// [`HL7_INTERESTING`], bytes deleted, a chunk repeated, the end cut).
+pub fn mutate_hl7(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
+    let mut v = input.to_vec();
+    for _ in 0..=rng.below(6) {
+        match rng.below(5) {
+            0 if !v.is_empty() => {
+                let i = rng.below(v.len());
+                v[i] = rng.pick(HL7_INTERESTING);
+            }
+            1 => {
+                let i = rng.below(v.len() + 1);
+                v.insert(i, rng.pick(HL7_INTERESTING));
+            }
+            2 if !v.is_empty() => {
+                let i = rng.below(v.len());
+                let n = rng.below(24).min(v.len() - i);
+                v.drain(i..i + n);
+            }
+            3 if !v.is_empty() => {
+                let i = rng.below(v.len());
+                let n = rng.below(80).min(v.len() - i);
+                let chunk: Vec<u8> = v[i..i + n].to_vec();
+                let j = rng.below(v.len() + 1);
+                v.splice(j..j, chunk);
+            }
+            _ => v.truncate(v.len() - rng.below(v.len() / 4 + 1)),
+        }
+    }
+    v
+}
+
+/// Profiles that exercise the SIU mapper's options: the generic one, zones and countries, strict
+/// sanitization, a preset with filters and phone policy, field overrides and defaults.
+pub fn siu_profiles() -> Vec<ehr_studio_bridge::profile::CompiledProfile> {
+    [
+        "{}",
+        r#"{"sender":{"timeZone":"America/New_York","defaultCountry":"US"}}"#,
+        r#"{"sender":{"timeZone":"America/Chicago","defaultCountry":"US"},"sanitize":"strict"}"#,
+        r#"{"preset":"athenahealth","sender":{"timeZone":"Europe/Paris","defaultCountry":"FR"},
+            "filters":{"smsConsent":{"path":"PD1-12","values":["Y"],"whenMissing":"send"},"facility":{"deny":["X"]}},
+            "phones":{"allowWork":true,"allowLandline":true,"callbackFormat":"e164"}}"#,
+        r#"{"sender":{"defaultCountry":"GB"},"hl7":{"appointmentId":"placer","statusField":"SCH-25.2",
+            "fields":{"patient_phone":["PID-13","PID-14[2]","PID-13.1"],"provider_callback_phone":["SCH-17.1","SCH-13"],
+                      "appointment_location":["AIL-3.2","PV1-3.9"],"appointment_datetime":["TQ1-7","SCH-11.4"],
+                      "event_datetime_utc":["EVN-2","MSH-7"],"patient_id":["PID-3[2].1"],"provider_last_name":[]}},
+            "defaults":{"providerLastName":"Clinic","appointmentLocation":"Main"}}"#,
+    ]
+    .iter()
+    .map(|j| ehr_studio_bridge::profile::CompiledProfile::from_json(j).expect("profile"))
+    .collect()
+}

@@ -72,18 +72,10 @@ pub(super) fn map_location(
         }
         if let Some((v, p)) = chosen {
             if disagree {
-                cx.warn(
-                    "MAP_RESOURCES_DISAGREE",
-                    format!("several {} segments (resource groups) name different locations; the first was used", c.seg),
-                    f,
-                );
+                cx.warn_with("MAP_RESOURCES_DISAGREE", f, || format!("several {} segments (resource groups) name different locations; the first was used", c.seg));
             }
             if !descriptive(&v) {
-                cx.warn(
-                    "MAP_LOCATION_IS_CODE",
-                    format!("{p} looks like a code rather than a place name; the SMS prints it as is (set defaults.appointmentLocation or hl7.fields.appointment_location)"),
-                    f,
-                );
+                cx.warn_with("MAP_LOCATION_IS_CODE", f, || format!("{p} looks like a code rather than a place name; the SMS prints it as is (set defaults.appointmentLocation or hl7.fields.appointment_location)"));
             }
             e.appointment_location = v;
             cx.prov(
@@ -117,14 +109,14 @@ pub(super) fn map_appointment_id(
     let f = Field::AppointmentId;
     let placer = idx.sch.as_ref().and_then(|s| ei(s, 1));
     let filler = idx.sch.as_ref().and_then(|s| ei(s, 2));
-    cx.r.ids.placer_appointment_id = placer.as_ref().map(|(i, n)| EntityId {
-        id: i.to_string(),
-        namespace: n.as_deref().map(str::to_owned),
-    });
-    cx.r.ids.filler_appointment_id = filler.as_ref().map(|(i, n)| EntityId {
-        id: i.to_string(),
-        namespace: n.as_deref().map(str::to_owned),
-    });
+    if cx.full() {
+        let entity = |(i, n): &(Cow<'_, str>, Option<Cow<'_, str>>)| EntityId {
+            id: i.to_string(),
+            namespace: n.as_deref().map(str::to_owned),
+        };
+        cx.r.ids.placer_appointment_id = placer.as_ref().map(entity);
+        cx.r.ids.filler_appointment_id = filler.as_ref().map(entity);
+    }
     if apply_override(cx, msg, f, e) {
         return;
     }

@@ -78,8 +78,10 @@ pub(super) fn map_patient_id(
     if let Some((i, rule)) = chosen {
         if let Some(c) = cands.get(i) {
             e.patient_id = c.id.to_string();
-            cx.r.ids.patient_id_type = c.ty.as_deref().map(str::to_owned);
-            cx.r.ids.patient_id_authority = c.auth.as_deref().map(str::to_owned);
+            if cx.full() {
+                cx.r.ids.patient_id_type = c.ty.as_deref().map(str::to_owned);
+                cx.r.ids.patient_id_authority = c.auth.as_deref().map(str::to_owned);
+            }
             let rep = (total > 1).then_some(c.rep);
             cx.prov(
                 f,

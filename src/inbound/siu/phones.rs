@@ -10,7 +10,7 @@ use crate::hl7::{Level, Message, Path};
 use crate::inbound::common::PhonePick;
 use crate::inbound::common::Tier;
 use crate::inbound::siu_map::{self, How};
-use crate::phone::{self, Note, PhoneNumber};
+use crate::phone::{self, Note, PhoneNumber, PhoneReader};
 use crate::profile::CallbackFormat;
 use std::borrow::Cow;
 
@@ -119,22 +119,14 @@ pub(super) type Normalized = std::result::Result<(PhoneNumber, phone::Notes), ph
 pub(super) fn xtn_number(
     x: &Xtn<'_>,
     structured_first: bool,
-    country: &str,
+    reader: &mut PhoneReader,
 ) -> Option<(Normalized, bool)> {
-    let structured = x.local.as_ref().map(|l| {
-        phone::from_parts(
-            x.cc.as_deref(),
-            x.area.as_deref(),
-            l,
-            x.ext.as_deref(),
-            Some(country),
-        )
-    });
-    let unformatted = x
-        .unformatted
+    let structured = x
+        .local
         .as_ref()
-        .map(|u| phone::normalize(u, Some(country)));
-    let text = x.text.as_ref().map(|t| phone::normalize(t, Some(country)));
+        .map(|l| reader.from_parts(x.cc.as_deref(), x.area.as_deref(), l, x.ext.as_deref()));
+    let unformatted = x.unformatted.as_ref().map(|u| reader.normalize(u));
+    let text = x.text.as_ref().map(|t| reader.normalize(t));
     let order = if structured_first {
         [structured, unformatted, text]
     } else {
@@ -181,7 +173,6 @@ pub(super) fn consider(
     at: (&str, usize, Option<usize>),
     work_source: bool,
     structured_first: bool,
-    country: &str,
     invalid: &mut bool,
 ) {
     let f = Field::PatientPhone;
@@ -192,13 +183,13 @@ pub(super) fn consider(
     if x.email_only || x.marker == Marker::Excluded {
         return;
     }
-    let Some((res, disagree)) = xtn_number(&x, structured_first, country) else {
+    let Some((res, disagree)) = xtn_number(&x, structured_first, &mut cx.phones) else {
         return;
     };
     match res {
         Err(err) => {
             *invalid |= err.is_invalid_number();
-            cx.warn_at(err.code(), err.message(), f, pos(at.0, at.1, at.2))
+            cx.warn_at(err.code(), err.message(), f, || pos(at.0, at.1, at.2))
         }
         Ok((number, notes)) => {
             let marked = x.marker == Marker::Mobile;
@@ -223,7 +214,6 @@ pub(super) fn map_phone(
 ) -> PhonePick {
     let f = Field::PatientPhone;
     let structured_first = cx.band >= 1;
-    let country: &str = cx.country;
     let mut cands: Vec<PhoneCand> = Vec::with_capacity(8);
     let mut invalid = false;
     match cx.profile.field_override(f) {
@@ -248,7 +238,6 @@ pub(super) fn map_phone(
                                 (pp.segment_name(), pp.field, Some(i + 1)),
                                 false,
                                 structured_first,
-                                country,
                                 &mut invalid,
                             );
                         }
@@ -261,12 +250,11 @@ pub(super) fn map_phone(
                         (pp.segment_name(), pp.field, pp.repetition),
                         false,
                         structured_first,
-                        country,
                         &mut invalid,
                     ),
                     _ => {
                         if let Some(v) = val(Some(el)) {
-                            match phone::normalize(&v, Some(country)) {
+                            match cx.phones.normalize(&v) {
                                 Ok((number, notes)) => {
                                     let tier = Tier::of(false, false, number.kind);
                                     cands.push(PhoneCand {
@@ -305,7 +293,6 @@ pub(super) fn map_phone(
                             ("PID", c.field, Some(i + 1)),
                             c.field == 14,
                             structured_first,
-                            country,
                             &mut invalid,
                         );
                     }
@@ -317,7 +304,7 @@ pub(super) fn map_phone(
     let Some(ci) = chosen else {
         for c in &cands {
             if let Some((code, m)) = c.tier.not_used_warning() {
-                cx.warn(code, format!("{}: {m}", c.path), f);
+                cx.warn_with(code, f, || format!("{}: {m}", c.path));
             }
         }
         cx.prov(f, Provenance::none("no usable mobile number"));
@@ -335,14 +322,10 @@ pub(super) fn map_phone(
     let notes = c.notes;
     let tier = c.tier;
     if c.disagree {
-        cx.warn(
-            "MAP_PHONE_COMPONENTS_DISAGREE",
-            format!("{path}: the number in XTN-1 and the one in the components differ; the version's preferred form was used"),
-            f,
-        );
+        cx.warn_with("MAP_PHONE_COMPONENTS_DISAGREE", f, || format!("{path}: the number in XTN-1 and the one in the components differ; the version's preferred form was used"));
     }
     if let Some((code, m)) = tier.used_warning() {
-        cx.warn(code, format!("{path} {m}"), f);
+        cx.warn_with(code, f, || format!("{path} {m}"));
     }
     for n in notes.iter() {
         if n == Note::DefaultCountryUsed {
@@ -423,9 +406,9 @@ pub(super) fn map_callback(
             if x.email_only || x.marker == Marker::Excluded {
                 continue;
             }
-            xtn_number(&x, cx.band >= 1, country).map(|(r, _)| r)
+            xtn_number(&x, cx.band >= 1, &mut cx.phones).map(|(r, _)| r)
         } else {
-            val(Some(el)).map(|v| phone::normalize(&v, Some(country)))
+            val(Some(el)).map(|v| cx.phones.normalize(&v))
         };
         match res {
             Some(Ok((n, _))) => {
@@ -440,12 +423,13 @@ pub(super) fn map_callback(
                 return;
             }
             Some(Err(err)) => {
-                let p = if seg.is_empty() {
-                    Position::default()
-                } else {
-                    pos(seg, field, None)
-                };
-                cx.warn_at(err.code(), err.message(), f, p);
+                cx.warn_at(err.code(), err.message(), f, || {
+                    if seg.is_empty() {
+                        Position::default()
+                    } else {
+                        pos(seg, field, None)
+                    }
+                });
             }
             None => {}
         }

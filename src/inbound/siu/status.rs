@@ -130,11 +130,7 @@ pub(super) fn status_check(
     let Some(raw) = raw else { return event };
     let st = classify_status(&raw, cx.profile);
     if st == Status::Other {
-        cx.warn(
-            "MAP_STATUS_UNRECOGNIZED",
-            format!("the filler status ({path}) is not a table 0278 value or a configured confirmed status; the trigger decides"),
-            Field::EventType,
-        );
+        cx.warn_with("MAP_STATUS_UNRECOGNIZED", Field::EventType, || format!("the filler status ({path}) is not a table 0278 value or a configured confirmed status; the trigger decides"));
         return event;
     }
     if trig == "S14" && event == EventType::Modified {
@@ -174,8 +170,7 @@ pub(super) fn status_check(
         EventType::Noshowed => st == Status::Noshow,
     };
     if !consistent {
-        cx.warn(
-            "MAP_EVENT_STATUS_MISMATCH",
+        cx.warn_with("MAP_EVENT_STATUS_MISMATCH", Field::EventType, || {
             format!(
                 "the filler status ({path}) says {} but the trigger says {}; the trigger decides{}",
                 st.describe(),
@@ -185,9 +180,8 @@ pub(super) fn status_check(
                 } else {
                     ""
                 }
-            ),
-            Field::EventType,
-        );
+            )
+        });
     }
     event
 }

@@ -62,11 +62,9 @@ pub(super) fn map_event_time(
     let dt = match DateTime::parse(&raw) {
         Ok(d) => d,
         Err(_) => {
-            cx.warn(
-                "MAP_BAD_DATETIME",
-                format!("{path} is not a valid HL7 date/time; event_datetime_utc is empty"),
-                f,
-            );
+            cx.warn_with("MAP_BAD_DATETIME", f, || {
+                format!("{path} is not a valid HL7 date/time; event_datetime_utc is empty")
+            });
             cx.prov(f, Provenance::none("unparseable message date/time"));
             return;
         }
@@ -85,11 +83,9 @@ pub(super) fn map_event_time(
             None => (None, ""),
         }
     } else {
-        cx.warn(
-            "MAP_EVENT_TIME_ASSUMED_UTC",
-            format!("{path} has no UTC offset and the profile has no sender.timeZone: read as UTC"),
-            f,
-        );
+        cx.warn_with("MAP_EVENT_TIME_ASSUMED_UTC", f, || {
+            format!("{path} has no UTC offset and the profile has no sender.timeZone: read as UTC")
+        });
         (Some(dt.local), "no offset and no profile zone: read as UTC")
     };
     match utc {
@@ -178,11 +174,9 @@ fn starts_from_override(cx: &mut Ctx<'_>, msg: &Message<'_>, paths: &[String]) -
                 dt,
                 path: p.clone().into(),
             }),
-            Err(_) => cx.warn(
-                "MAP_BAD_DATETIME",
-                format!("{p} is not a valid HL7 date/time; it was ignored"),
-                Field::AppointmentDatetime,
-            ),
+            Err(_) => cx.warn_with("MAP_BAD_DATETIME", Field::AppointmentDatetime, || {
+                format!("{p} is not a valid HL7 date/time; it was ignored")
+            }),
         }
     }
     found
@@ -233,11 +227,9 @@ fn starts_from_table(cx: &mut Ctx<'_>, idx: &Idx<'_>) -> (Vec<StartFound>, Optio
                 },
                 Err(_) => {
                     let path = here();
-                    cx.warn(
-                        "MAP_BAD_DATETIME",
-                        format!("{path} is not a valid HL7 date/time; it was ignored"),
-                        f,
-                    );
+                    cx.warn_with("MAP_BAD_DATETIME", f, || {
+                        format!("{path} is not a valid HL7 date/time; it was ignored")
+                    });
                 }
             }
         }
@@ -259,21 +251,15 @@ fn choose_start<'a>(
         .or(if found.is_empty() { None } else { Some(0) })?;
     let chosen = found.get(ci)?;
     if chosen.dt.precision < Precision::Minute {
-        cx.warn(
-            "MAP_DATETIME_LOW_PRECISION",
+        cx.warn_with("MAP_DATETIME_LOW_PRECISION", f, || {
             format!(
                 "{} gives only a date or an hour; the missing parts are zero",
                 chosen.path
-            ),
-            f,
-        );
+            )
+        });
     }
     if let Some(seg) = resources_disagree {
-        cx.warn(
-            "MAP_RESOURCES_DISAGREE",
-            format!("several {seg} segments (resource groups) give different start times; the first was used"),
-            f,
-        );
+        cx.warn_with("MAP_RESOURCES_DISAGREE", f, || format!("several {seg} segments (resource groups) give different start times; the first was used"));
     }
     let others: Vec<String> = found
         .iter()
@@ -284,16 +270,14 @@ fn choose_start<'a>(
         .map(|(_, s)| s.path.to_string())
         .collect();
     if !others.is_empty() {
-        cx.warn(
-            "MAP_SOURCES_DISAGREE",
+        cx.warn_with("MAP_SOURCES_DISAGREE", f, || {
             format!(
                 "{} give(s) a different start time than {}; {} was used",
                 others.join(", "),
                 chosen.path,
                 chosen.path
-            ),
-            f,
-        );
+            )
+        });
     }
     Some(chosen)
 }
@@ -322,11 +306,7 @@ pub(super) fn localize_start(
                 return;
             };
             if m != off.minutes || off.negative_zero {
-                cx.warn(
-                    "MAP_OFFSET_NOT_SENDER_ZONE",
-                    format!("{path} carries a UTC offset that is not the sender zone's offset at that time; the start was converted to the sender's zone"),
-                    f,
-                );
+                cx.warn_with("MAP_OFFSET_NOT_SENDER_ZONE", f, || format!("{path} carries a UTC offset that is not the sender zone's offset at that time; the start was converted to the sender's zone"));
             }
             e.appointment_datetime = time::format_local(local);
             e.appointment_timezone = time::format_offset(m);
@@ -347,11 +327,7 @@ pub(super) fn localize_start(
             e.appointment_datetime = time::format_local(dt.local);
             e.appointment_timezone = time::format_offset(off.minutes);
             if off.negative_zero {
-                cx.warn(
-                    "MAP_ZONE_UNKNOWN_OFFSET",
-                    format!("{path} is written with -0000 (UTC, local offset unknown) and the profile has no sender.timeZone: the time is shown in UTC"),
-                    tzf,
-                );
+                cx.warn_with("MAP_ZONE_UNKNOWN_OFFSET", tzf, || format!("{path} is written with -0000 (UTC, local offset unknown) and the profile has no sender.timeZone: the time is shown in UTC"));
             }
             cx.prov(f, Provenance::path(path.clone(), "wall time as written"));
             cx.prov(

@@ -249,23 +249,18 @@ pub(super) struct El<'m> {
 }
 
 pub(super) fn nth_part(s: &str, sep: u8, n: usize) -> Option<&str> {
+    if n == 0 {
+        return None;
+    }
     let b = s.as_bytes();
-    let mut idx = 1usize;
     let mut start = 0usize;
-    for (i, &c) in b.iter().enumerate() {
-        if c == sep {
-            if idx == n {
-                return s.get(start..i);
-            }
-            idx += 1;
-            start = i + 1;
-        }
+    for _ in 1..n {
+        let p = crate::text::find_byte(b.get(start..)?, sep)?;
+        start += p + 1;
     }
-    if idx == n {
-        s.get(start..)
-    } else {
-        None
-    }
+    let rest = b.get(start..)?;
+    let end = crate::text::find_byte(rest, sep).map_or(b.len(), |p| start + p);
+    s.get(start..end)
 }
 
 impl<'m> El<'m> {
@@ -327,7 +322,7 @@ impl<'m> El<'m> {
                 rest = None;
                 return None;
             }
-            let (head, tail) = match sep.and_then(|s| r.as_bytes().iter().position(|&c| c == s)) {
+            let (head, tail) = match sep.and_then(|s| crate::text::find_byte(r.as_bytes(), s)) {
                 Some(p) => (r.get(..p).unwrap_or(""), r.get(p + 1..)),
                 None => (r, None),
             };

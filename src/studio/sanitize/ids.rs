@@ -1,13 +1,18 @@
 //! Ids the flow cannot carry as they are: percent-encoded on the way out ([`encode_id`]) and
 //! decoded when the patient's reply comes back ([`decode_id`]).
 
-use crate::studio::params::id_char_ok;
 use std::borrow::Cow;
 
 /// Characters an id may keep as they are: the PAM id class minus the flow-data delimiters, the
 /// S3-key and JSON hazards, and `%` (the escape, kept only as the start of a `%XX` sequence).
 fn id_keep(c: char) -> bool {
-    id_char_ok(c) && !matches!(c, ',' | '=' | '{' | '}' | '/' | '\\' | '"' | '%')
+    u8::try_from(c).is_ok_and(id_keep_byte)
+}
+
+/// [`id_keep`] of an ASCII character (false for any byte ≥ 0x80).
+fn id_keep_byte(b: u8) -> bool {
+    crate::studio::params::ascii_class(b) & crate::studio::params::C_ID != 0
+        && !matches!(b, b',' | b'=' | b'{' | b'}' | b'/' | b'\\' | b'"' | b'%')
 }
 
 /// A `%XX` escape (upper-case hex, as [`encode_id`] writes it) at byte `i`.
@@ -32,9 +37,11 @@ fn is_escape_at(b: &[u8], i: usize) -> bool {
 /// ```
 pub fn encode_id(v: &str) -> Cow<'_, str> {
     let b = v.as_bytes();
-    let ok = v
-        .char_indices()
-        .all(|(i, c)| id_keep(c) || (c == '%' && is_escape_at(b, i)));
+    // Bytewise: every character kept is ASCII.
+    let ok = b
+        .iter()
+        .enumerate()
+        .all(|(i, &c)| id_keep_byte(c) || (c == b'%' && is_escape_at(b, i)));
     if ok {
         return Cow::Borrowed(v);
     }
