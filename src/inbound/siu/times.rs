@@ -310,7 +310,9 @@ pub(super) fn localize_start(
             }
             e.appointment_datetime = time::format_local(local);
             e.appointment_timezone = time::format_offset(m);
-            cx.r.ids.time_zone = Some(z.name().to_owned());
+            if cx.full() {
+                cx.r.ids.time_zone = Some(z.name().to_owned());
+            }
             cx.prov(
                 f,
                 Provenance::path(path, "zoned start converted to profile.sender.timeZone"),
@@ -340,7 +342,9 @@ pub(super) fn localize_start(
                 dst_warning(cx, r.resolution, f);
                 e.appointment_datetime = time::format_local(r.local);
                 e.appointment_timezone = time::format_offset(r.offset_minutes);
-                cx.r.ids.time_zone = Some(z.name().to_owned());
+                if cx.full() {
+                    cx.r.ids.time_zone = Some(z.name().to_owned());
+                }
                 cx.prov(
                     f,
                     Provenance::path(path, "wall time in profile.sender.timeZone"),
