@@ -151,6 +151,8 @@ async function createEngine(options) {
   let httpServer = null;
   let started = false;
   let stopping = false;
+  /** @type {(() => void) | null} */
+  let unsubscribe = null;
 
   const status = () => storeStatus(store, { deadAfterMs });
 
@@ -194,6 +196,8 @@ async function createEngine(options) {
           retainMs: wk.retainDays === undefined ? 30 * 86_400_000 : wk.retainDays * 86_400_000,
         });
         await state.worker.start();
+        // Postgres: wake on work queued by any replica (LISTEN/NOTIFY); the poll is the fallback.
+        unsubscribe = store.subscribe ? store.subscribe(wake) : null;
         if (remindOn) {
           state.scheduler = createReminderScheduler({ api, mapper, store, logger, metrics, now, onQueued: wake, options: options.reminders || {} });
           state.scheduler.start();
@@ -258,6 +262,7 @@ async function createEngine(options) {
       await mllpServer?.close(Math.min(grace, 10_000));
       await httpServer?.close(Math.min(grace, 10_000));
       await intake.drain();
+      unsubscribe?.();
       await state.scheduler?.stop();
       await state.worker?.stop({ graceMs: Math.max(1000, grace - (Date.now() - t0)) });
       ehrClient?.close();

@@ -197,6 +197,11 @@ export interface Store {
   nextReminderDue(): Promise<number | null>;
   listReminders(f: { appointmentKey?: string; ids?: string[]; limit?: number }): Promise<ReminderRow[]>;
   reminderCounts(): Promise<{ status: string; code: string | null; n: number }[]>;
+  /**
+   * Postgres only: call `fn` whenever a transaction of any replica queued work (LISTEN/NOTIFY), so
+   * idle replicas claim it at once rather than at their next poll. Returns the unsubscribe.
+   */
+  subscribe?(fn: () => void): () => void;
   close(): Promise<void>;
 }
 

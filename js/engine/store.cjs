@@ -717,6 +717,7 @@ const ops = {
  *   nextReminderDue(): Promise<number | null>,
  *   listReminders(f: { appointmentKey?: string, ids?: string[], limit?: number }): Promise<ReminderRow[]>,
  *   reminderCounts(): Promise<{ status: string, code: string | null, n: number }[]>,
+ *   subscribe?(fn: () => void): () => void,
  *   close(): Promise<void>,
  * }} Store
  */
@@ -725,7 +726,8 @@ const ops = {
  * Build a Store over a dialect runner.
  * @param {{ kind: 'sqlite' | 'postgres', driver: string, location: string, multiReplica: boolean,
  *   lock: string, lockRow: string, keyLock: string, now: () => number,
- *   tx<T>(make: () => Generator<Query, T, any>, write: boolean): Promise<T>, close(): Promise<void> }} r
+ *   tx<T>(make: () => Generator<Query, T, any>, write: boolean): Promise<T>, close(): Promise<void>,
+ *   subscribe?(fn: () => void): () => void }} r
  * @returns {Store}
  */
 function storeOver(r) {
@@ -758,6 +760,7 @@ function storeOver(r) {
     nextReminderDue: () => ro(() => ops.nextReminderDue()),
     listReminders: (f) => ro(() => ops.listReminders(f)),
     reminderCounts: () => ro(() => ops.reminderCounts()),
+    ...(r.subscribe ? { subscribe: r.subscribe } : {}),
     close: () => r.close(),
   };
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { crashScenario } from './engine-crash-scenario.mjs';
 import { storeContract } from './engine-store-contract.mjs';
-import { drivers, engineModules } from './engine-fakes.mjs';
+import { ACCOUNT_SID, AUTH_TOKEN, FLOW_SID, FROM, SAMPLE_PROFILE, drivers, engineModules, siu, startFakeStudio, until } from './engine-fakes.mjs';
 import { postgresForFile } from './engine-postgres.mjs';
 
 const node = `Node ${process.versions.node}`;
@@ -86,6 +86,70 @@ test(`${node} Postgres: concurrent claimers never hold two jobs of one lane, and
     for (const [lane, ids] of laneOrder) assert.deepEqual(ids, [...ids].sort((a, b) => a - b), `lane ${lane} in order`);
   } finally {
     await Promise.all(stores.map((s) => s.close()));
+  }
+});
+
+test(`${node} Postgres: LISTEN/NOTIFY — a new job and a replayed dead letter wake the other replicas' subscribers; an idempotent no-op does not`, async () => {
+  await createDatabase('notify');
+  const [a, b] = await Promise.all([E.openStore(url('notify'), { pg: drivers.pg }), E.openStore(url('notify'), { pg: drivers.pg })]);
+  try {
+    assert.equal(typeof a.subscribe, 'function');
+    let woken = 0;
+    const unsubscribe = /** @type {NonNullable<typeof a.subscribe>} */ (a.subscribe)(() => woken++);
+    // Subscribing wakes once when the LISTEN is in place (anything queued before it is not missed).
+    await until(() => woken === 1, 10_000, 'the first wake-up after LISTEN');
+    await b.enqueue({ kind: 'k', idemKey: 'n1', lane: 'L1', payload: {} });
+    await until(() => woken === 2, 10_000, 'a wake-up for a new job');
+    // The same idempotency key again inserts nothing: no NOTIFY. A later real insert is the next
+    // wake-up, so a spurious one for the no-op would show as 4 below.
+    assert.equal((await b.enqueue({ kind: 'k', idemKey: 'n1', lane: 'L1', payload: {} })).created, false);
+    await b.enqueue({ kind: 'k', idemKey: 'n2', lane: 'L2', payload: {} });
+    await until(() => woken >= 3, 10_000, 'a wake-up for the second job');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(woken, 3, 'the idempotent no-op did not notify');
+    // A dead letter replayed by another process (the CLI's `replay`) wakes the engines too.
+    await b.heartbeat({ id: 'w', role: 'engine', host: 'h', pid: 1 });
+    const [job] = await b.claim({ owner: 'w', kinds: ['k'], limit: 1 });
+    assert.ok(job);
+    assert.equal(await b.finish(job.id, 'w', { status: 'dead', code: 'STUDIO_REJECTED' }), true);
+    assert.equal(woken, 3, 'claiming and dead-lettering queue nothing');
+    assert.equal(await b.requeue([job.id]), 1);
+    await until(() => woken === 4, 10_000, 'a wake-up for the replayed dead letter');
+    unsubscribe();
+    await b.enqueue({ kind: 'k', idemKey: 'n3', lane: 'L3', payload: {} });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(woken, 4, 'no wake-up after unsubscribe');
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test(`${node} Postgres: an intake-only replica's message is delivered by an idle replica at once (NOTIFY), not at its 10-minute poll`, async () => {
+  await createDatabase('wake');
+  const studio = await startFakeStudio();
+  const profile = { ...SAMPLE_PROFILE, studio: { flowSid: FLOW_SID, from: FROM, baseUrl: studio.baseUrl } };
+  const common = { profile, store: url('wake'), storeOptions: { pg: drivers.pg }, mllp: /** @type {false} */ (false), http: /** @type {false} */ (false), logger: /** @type {false} */ (false) };
+  // A accepts and stores only; B delivers, and would look for work only every 10 minutes.
+  const intakeOnly = await E.createEngine({ ...common, delivery: false, worker: { heartbeatMs: 100, deadAfterMs: 5000 } });
+  const deliverer = await E.createEngine({
+    ...common,
+    twilio: { twilio: drivers.twilio, accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, timeoutMs: 3000 },
+    delivery: { ratePerSecond: 1000 },
+    worker: { pollMs: 600_000, heartbeatMs: 100, deadAfterMs: 5000 },
+  });
+  try {
+    await intakeOnly.start();
+    await deliverer.start();
+    // Let B's worker finish its first (empty) claim and go to sleep for its poll interval.
+    await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 3; i++) assert.equal((await intakeOnly.accept(siu({ patient: 500 + i, appointment: 500 + i, seq: i }))).outcome, 'queued');
+    await until(() => studio.executions.length === 3, 20_000, 'B to deliver the three executions');
+    const k = (await deliverer.status()).jobs['studio.execution'];
+    assert.equal(k.sent, 3);
+  } finally {
+    await intakeOnly.stop({ graceMs: 1000 });
+    await deliverer.stop({ graceMs: 1000 });
+    await studio.close();
   }
 });
 
