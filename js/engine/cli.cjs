@@ -5,15 +5,18 @@
 
 const fs = require('node:fs');
 const { createEngine, openStore, storeStatus, formatStatus, replayDeadLetters, fileClock } = require('./index.cjs');
-const { sleep } = require('./util.cjs');
+const { coded, sleep } = require('./util.cjs');
 
 const USAGE = `usage:
   ehr-studio-bridge serve --profile p.json [--store PATH|sqlite:PATH|postgres://…] [--mllp-port 2575]
         [--http-port 8080] [--host 0.0.0.0] [--tls-cert F --tls-key F [--tls-ca F]]
         [--public-url https://…/ie-endpoint] [--ehr-mllp host:port] [--replies hl7|fhir|off]
+        [--ehr-tls] [--ehr-tls-ca F] [--ehr-tls-cert F --ehr-tls-key F] [--ehr-tls-servername NAME]
         [--rate 20] [--concurrency 8] [--on-conflict wait|end-stale] [--retain-days 30] [--log-level info]
         [--remind-tick-ms 30000] [--no-reminders] [--clock-file F]
-                                   run the engine: MLLP in, Studio out, replies back to the EHR;
+                                   run the engine: MLLP in, Studio out, replies back to the EHR
+                                   (--ehr-tls…: MLLP over TLS to it; a CA file instead of the
+                                   system's, a client certificate for mutual TLS);
                                    REMIND executions when the profile has a reminders section
   ehr-studio-bridge status [--store …] [--json] [--dead] [--limit N]
                                    queued, in flight, retrying, sent, dead-lettered, skipped by code
@@ -24,7 +27,7 @@ Credentials (serve): TWILIO_ACCOUNT_SID + TWILIO_API_KEY/TWILIO_API_SECRET or TW
 TWILIO_AUTH_TOKEN also verifies the reply endpoint's X-Twilio-Signature.
 `;
 
-const FLAGS = new Set(['json', 'dead', 'all', 'wait', 'no-delivery', 'no-reminders', 'help']);
+const FLAGS = new Set(['json', 'dead', 'all', 'wait', 'no-delivery', 'no-reminders', 'help', 'ehr-tls']);
 
 class UsageError extends Error {}
 
@@ -62,6 +65,19 @@ function opt(o, name, dflt) {
   if (typeof v === 'string') return v;
   const env = process.env[`EHR_BRIDGE_${name.toUpperCase().replace(/-/g, '_')}`];
   return env !== undefined && env !== '' ? env : dflt;
+}
+
+/**
+ * A boolean flag from the command line, else the environment (EHR_BRIDGE_NAME: 1/true/yes/on or
+ * 0/false/no/off).
+ * @param {Record<string, any>} o @param {string} name
+ */
+function flag(o, name) {
+  if (o[name] === true) return true;
+  const env = process.env[`EHR_BRIDGE_${name.toUpperCase().replace(/-/g, '_')}`];
+  if (env === undefined || env === '' || /^(0|false|no|off)$/i.test(env)) return false;
+  if (/^(1|true|yes|on)$/i.test(env)) return true;
+  throw new UsageError(`EHR_BRIDGE_${name.toUpperCase().replace(/-/g, '_')} must be true or false`);
 }
 
 /** @param {string | undefined} v @param {string} name */
@@ -109,6 +125,20 @@ function hostPort(v) {
   return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
+/**
+ * `replies.ehrMllp.tls` from --ehr-tls, --ehr-tls-ca/-cert/-key/-servername (any of them turns TLS
+ * on); createEngine checks them and reads the files (cert without key: ENGINE_BAD_OPTION…).
+ * @param {Record<string, any>} o @param {string | undefined} ehrMllp
+ * @returns {import('./mllp.cjs').EhrTls | undefined}
+ */
+function ehrTls(o, ehrMllp) {
+  const files = { ca: opt(o, 'ehr-tls-ca'), cert: opt(o, 'ehr-tls-cert'), key: opt(o, 'ehr-tls-key'), servername: opt(o, 'ehr-tls-servername') };
+  const set = Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined));
+  if (!flag(o, 'ehr-tls') && Object.keys(set).length === 0) return undefined;
+  if (!ehrMllp) throw coded('ENGINE_BAD_OPTION', '--ehr-tls and --ehr-tls-* configure the connection to the EHR: they need --ehr-mllp host:port');
+  return Object.keys(set).length ? set : true;
+}
+
 /** @param {Record<string, any>} o */
 async function serve(o) {
   const profile = loadProfile(o);
@@ -116,6 +146,7 @@ async function serve(o) {
   const tls = { cert: opt(o, 'tls-cert'), key: opt(o, 'tls-key'), ca: opt(o, 'tls-ca') };
   const httpPort = opt(o, 'http-port', '8080');
   const ehrMllp = opt(o, 'ehr-mllp');
+  const tlsToEhr = ehrTls(o, ehrMllp);
   const repliesMode = opt(o, 'replies', ehrMllp ? 'hl7' : 'auto');
   const hasFhir = Boolean(/** @type {any} */ (profile).reply?.fhir);
   const replies =
@@ -123,7 +154,7 @@ async function serve(o) {
       ? false
       : {
           target: /** @type {'hl7' | 'fhir'} */ (repliesMode === 'auto' ? 'fhir' : repliesMode),
-          ...(ehrMllp ? { ehrMllp: hostPort(ehrMllp) } : {}),
+          ...(ehrMllp ? { ehrMllp: { ...hostPort(ehrMllp), ...(tlsToEhr ? { tls: tlsToEhr } : {}) } } : {}),
           timeoutMs: num(opt(o, 'ehr-timeout-ms'), 'ehr-timeout-ms'),
           maxAttempts: num(opt(o, 'ehr-max-attempts'), 'ehr-max-attempts'),
           backoffMs: num(opt(o, 'backoff-base-ms'), 'backoff-base-ms'),

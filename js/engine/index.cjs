@@ -16,7 +16,7 @@ const { createIntake, studioLane, STUDIO_KIND } = require('./intake.cjs');
 const { createMetrics } = require('./metrics.cjs');
 const { createWorker } = require('./worker.cjs');
 const { createStudioHandler, localBucket, storeBucket, twilioClientFrom } = require('./studio.cjs');
-const { createMllpServer, createMllpClient, tlsOptions } = require('./mllp.cjs');
+const { createMllpServer, createMllpClient, tlsOptions, ehrTlsOptions } = require('./mllp.cjs');
 const { createHttpServer } = require('./http.cjs');
 const { createReplyIntake, createReplyHandler, REPLY_KIND } = require('./reply.cjs');
 const { REMIND_KIND, reminderPlanner, createRemindHandler, createReminderScheduler, fileClock } = require('./remind.cjs');
@@ -39,7 +39,7 @@ const { coded, createLogger, silentLogger, workerId, intOption } = require('./ut
  *   delivery?: import('./studio.cjs').DeliveryOptions | false,
  *   replies?: {
  *     target?: 'hl7' | 'fhir', verify?: 'signature' | 'none',
- *     ehrMllp?: { host: string, port: number, tls?: import('node:tls').ConnectionOptions },
+ *     ehrMllp?: { host: string, port: number, tls?: import('./mllp.cjs').EhrTls },
  *     fetch?: any, accessToken?: () => string | Promise<string>,
  *   } & import('./reply.cjs').ReplyDeliveryOptions | false,
  *   worker?: { pollMs?: number, heartbeatMs?: number, deadAfterMs?: number, retainDays?: number } | false,
@@ -65,6 +65,11 @@ async function createEngine(options) {
   const mapper = new api.Mapper(options.profile); // validates: PROFILE_* errors
   const profile = mapper.profile;
   if (!profile.studio) throw coded('ENGINE_NO_STUDIO', 'the profile needs a studio section (flowSid, from)');
+  const r = options.replies === false || options.replies === undefined ? null : options.replies;
+  // MLLP over TLS to the EHR: its PEM files are read and checked once, here (a bad file fails the
+  // start, before the store is opened), not at each connection.
+  const ehrTls = r?.ehrMllp ? ehrTlsOptions(r.ehrMllp.tls) : null;
+  if (ehrTls?.rejectUnauthorized === false) logger.warn('EHR_TLS_UNVERIFIED', { hint: 'replies.ehrMllp.tls.rejectUnauthorized is false: the EHR certificate is not checked (tests only)' });
   const ownStore = typeof options.store === 'string';
   const store = typeof options.store === 'string' ? await openStore(options.store, options.storeOptions) : options.store;
   if (!store) throw coded('ENGINE_BAD_STORE', 'a store is required (a path, sqlite:PATH or postgres://…)');
@@ -116,7 +121,6 @@ async function createEngine(options) {
   }
 
   // Replies (IE_ENDPOINT) and their delivery to the EHR.
-  const r = options.replies === false || options.replies === undefined ? null : options.replies;
   const httpOpt = options.http === false || options.http === undefined ? null : options.http;
   let replyIntake = null;
   /** @type {ReturnType<typeof createMllpClient> | null} */
@@ -140,7 +144,7 @@ async function createEngine(options) {
       });
     }
     if (wk) {
-      if (target === 'hl7' && r.ehrMllp) ehrClient = createMllpClient({ api, ...r.ehrMllp, timeoutMs: r.timeoutMs });
+      if (target === 'hl7' && r.ehrMllp) ehrClient = createMllpClient({ api, host: r.ehrMllp.host, port: r.ehrMllp.port, tls: ehrTls, timeoutMs: r.timeoutMs });
       handlers.push(createReplyHandler({ api, profile, mllp: ehrClient, fhir: { fetch: r.fetch, accessToken: r.accessToken }, options: r }));
     }
   }

@@ -248,8 +248,8 @@ export interface ReplyOptions {
   target?: "hl7" | "fhir";
   /** `"signature"` (default): X-Twilio-Signature + bodySHA256; `"none"` only behind another gate. */
   verify?: "signature" | "none";
-  /** `tls`: node:tls connect options (ca, cert, key, servername…) for an MLLP-over-TLS EHR. */
-  ehrMllp?: { host: string; port: number; tls?: Record<string, unknown> };
+  /** The EHR's MLLP listener; `tls`: MLLP over TLS (see {@link EhrTlsOptions}). */
+  ehrMllp?: { host: string; port: number; tls?: boolean | EhrTlsOptions };
   /** Per EHR call (default 15000). */
   timeoutMs?: number;
   maxAttempts?: number;
@@ -258,6 +258,29 @@ export interface ReplyOptions {
   /** FHIR: fetch implementation and the token for `<access_token>` (default env EHR_FHIR_ACCESS_TOKEN). */
   fetch?: unknown;
   accessToken?: () => string | Promise<string>;
+}
+
+/**
+ * MLLP over TLS to the EHR (`replies.ehrMllp.tls`; `true` = `{}`: node's default trust store).
+ * `ca`, `cert` and `key` are PEM **file paths** (strings), read and checked once when the engine is
+ * created, or the PEM bytes themselves (a Buffer / Uint8Array, e.g. from a secret store); PEM text
+ * in a string is refused (a string is a path). Other node:tls options are refused
+ * (`ENGINE_BAD_OPTION`). Unreadable file: `ENGINE_TLS_FILE_UNREADABLE`; not PEM, or a key that is
+ * not the certificate's: `ENGINE_TLS_INVALID`. At run time a failed handshake is `EHR_TLS_ERROR`
+ * (its job result carries `tlsCode`, e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`), retried like
+ * `EHR_UNREACHABLE`.
+ */
+export interface EhrTlsOptions {
+  /** The CA(s) that sign the EHR's certificate, trusted instead of the default store. */
+  ca?: string | Uint8Array;
+  /** Our client certificate (mutual TLS); needs `key`. */
+  cert?: string | Uint8Array;
+  /** Its private key (unencrypted PEM); needs `cert`. */
+  key?: string | Uint8Array;
+  /** The DNS name the EHR's certificate must carry, also sent as SNI (default: `host`). */
+  servername?: string;
+  /** Default true. `false` accepts any certificate: tests only (the engine logs EHR_TLS_UNVERIFIED). */
+  rejectUnauthorized?: boolean;
 }
 
 export interface TlsFiles {

@@ -17,6 +17,23 @@ const HEAD_BYTES = 4096;
 const PAUSE_AT = 64;
 
 /**
+ * A PEM file's bytes, read once (at start): a path, or bytes already in memory. Errors name the
+ * option and the OS code only (never the content).
+ * @param {unknown} v @param {string} what the option, e.g. `replies.ehrMllp.tls.ca`
+ * @returns {Buffer}
+ */
+function pem(v, what) {
+  if (v instanceof Uint8Array) return Buffer.from(v);
+  if (typeof v !== 'string' || v === '') throw coded('ENGINE_BAD_OPTION', `${what} must be a PEM file path (or its bytes)`);
+  if (v.trimStart().startsWith('-----BEGIN')) throw coded('ENGINE_BAD_OPTION', `${what} is a file path, not PEM text (pass the text as a Buffer)`);
+  try {
+    return fs.readFileSync(v);
+  } catch (e) {
+    throw coded('ENGINE_TLS_FILE_UNREADABLE', `cannot read the PEM file of ${what} (${/** @type {any} */ (e)?.code ?? 'error'})`);
+  }
+}
+
+/**
  * TLS options from file paths (PEM). @param {{ cert?: string, key?: string, ca?: string }} t
  * @returns {import('node:tls').TlsOptions | null}
  */
@@ -24,10 +41,81 @@ function tlsOptions(t) {
   if (!t || (!t.cert && !t.key)) return null;
   if (!t.cert || !t.key) throw coded('ENGINE_BAD_OPTION', 'TLS needs both a certificate and a key');
   /** @type {import('node:tls').TlsOptions} */
-  const o = { cert: fs.readFileSync(t.cert), key: fs.readFileSync(t.key) };
-  if (t.ca) Object.assign(o, { ca: fs.readFileSync(t.ca), requestCert: true, rejectUnauthorized: true });
+  const o = { cert: pem(t.cert, 'tls.cert (--tls-cert)'), key: pem(t.key, 'tls.key (--tls-key)') };
+  if (t.ca) Object.assign(o, { ca: pem(t.ca, 'tls.ca (--tls-ca)'), requestCert: true, rejectUnauthorized: true });
   return o;
 }
+
+/**
+ * `replies.ehrMllp.tls` as given: `true` (node's default trust store) or PEM file paths (strings)
+ * or PEM bytes (Buffer / Uint8Array) for `ca` (trusted instead of the default store), `cert` + `key`
+ * (our client certificate, mutual TLS), and `servername` (the name the EHR's certificate must carry,
+ * and SNI; default: `host`), `rejectUnauthorized` (default true; false: testing only).
+ * @typedef {boolean | {
+ *   ca?: string | Uint8Array, cert?: string | Uint8Array, key?: string | Uint8Array,
+ *   servername?: string, rejectUnauthorized?: boolean,
+ * }} EhrTls
+ */
+
+const EHR_TLS_KEYS = new Set(['ca', 'cert', 'key', 'servername', 'rejectUnauthorized']);
+
+/**
+ * Resolve `replies.ehrMllp.tls` once (at start): files read and checked by OpenSSL now, so a bad
+ * file is a startup error, not a failed delivery. Returns node:tls connect options (a secure
+ * context built once), or null for plain MLLP.
+ * @param {EhrTls | undefined | null} t @param {string} [what]
+ * @returns {import('node:tls').ConnectionOptions | null}
+ */
+function ehrTlsOptions(t, what = 'replies.ehrMllp.tls') {
+  /** The option and its `serve` flag, for messages. @param {string} k */
+  const name = (k) => `${what}.${k} (--ehr-tls-${k})`;
+  if (t === undefined || t === null || t === false) return null;
+  if (t === true) return { secureContext: tls.createSecureContext({}) };
+  if (typeof t !== 'object' || Array.isArray(t)) throw coded('ENGINE_BAD_OPTION', `${what} must be true or { ca, cert, key, servername, rejectUnauthorized }`);
+  for (const k of Object.keys(t)) {
+    if (!EHR_TLS_KEYS.has(k)) throw coded('ENGINE_BAD_OPTION', `${what}.${k} is not an option (ca, cert, key, servername, rejectUnauthorized)`);
+  }
+  if (Boolean(t.cert) !== Boolean(t.key)) {
+    throw coded('ENGINE_BAD_OPTION', `${what} needs both cert and key (--ehr-tls-cert and --ehr-tls-key: a client certificate and its key), or neither`);
+  }
+  if (t.servername !== undefined && (typeof t.servername !== 'string' || t.servername === '' || net.isIP(t.servername) !== 0)) {
+    throw coded('ENGINE_BAD_OPTION', `${name('servername')} must be a DNS name (an IP address is checked from the host)`);
+  }
+  if (t.rejectUnauthorized !== undefined && typeof t.rejectUnauthorized !== 'boolean') throw coded('ENGINE_BAD_OPTION', `${what}.rejectUnauthorized must be a boolean`);
+  /** @type {import('node:tls').SecureContextOptions} */
+  const files = {};
+  if (t.ca) files.ca = pem(t.ca, name('ca'));
+  if (t.cert && t.key) Object.assign(files, { cert: pem(t.cert, name('cert')), key: pem(t.key, name('key')) });
+  if (files.ca && !files.ca.includes('-----BEGIN CERTIFICATE-----')) throw coded('ENGINE_TLS_INVALID', `${name('ca')} holds no PEM certificate`);
+  let secureContext;
+  try {
+    secureContext = tls.createSecureContext(files);
+  } catch (e) {
+    // e.g. ERR_OSSL_PEM_NO_START_LINE (not PEM), ERR_OSSL_X509_KEY_VALUES_MISMATCH (key of another certificate)
+    throw coded('ENGINE_TLS_INVALID', `${what} (--ehr-tls-*): OpenSSL refused the certificate or key (${/** @type {any} */ (e)?.code ?? 'error'})`);
+  }
+  return {
+    secureContext,
+    ...(t.servername ? { servername: t.servername } : {}),
+    ...(t.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+  };
+}
+
+/** The code of a TLS failure as it may be logged and stored (an OpenSSL / node code, nothing else). @param {unknown} e */
+function tlsCode(e) {
+  const c = /** @type {any} */ (e)?.code;
+  return typeof c === 'string' && /^[A-Z0-9_]{1,80}$/.test(c) ? c : 'TLS_HANDSHAKE_FAILED';
+}
+
+/** An error raised by the TLS layer once the handshake completed (an alert, e.g. TLS 1.3's "certificate required"). @param {unknown} e */
+const isTlsAlert = (e) => {
+  const x = /** @type {any} */ (e);
+  return typeof x?.code === 'string' && (x.code.startsWith('ERR_SSL_') || x.library === 'SSL routines');
+};
+
+/** @param {unknown} e */
+const tlsError = (e) =>
+  Object.assign(coded('EHR_TLS_ERROR', `TLS with the EHR MLLP endpoint failed (${tlsCode(e)})`), { tlsCode: tlsCode(e) });
 
 /**
  * The MLLP listener. Each connection's frames are processed (and ACKed) in order; connections are
@@ -210,8 +298,12 @@ function createMllpServer(o) {
 
 /**
  * An outbound MLLP connection (one message at a time; reconnects as needed): send a message and
- * resolve with the first frame the peer answers (its ACK).
+ * resolve with the first frame the peer answers (its ACK). Failures are coded: EHR_UNREACHABLE (no
+ * TCP connection), EHR_TLS_ERROR (TCP connected, TLS failed: certificate not trusted, wrong name,
+ * handshake refused or not finished in time, an alert such as "certificate required"; `tlsCode`
+ * holds the OpenSSL / node code), EHR_TIMEOUT (no ACK in time), EHR_CONNECTION_CLOSED.
  * @param {{ api: any, host: string, port: number, tls?: import('node:tls').ConnectionOptions | null, timeoutMs?: number }} o
+ *   `tls`: connect options as `ehrTlsOptions` returns them (null: plain MLLP).
  */
 function createMllpClient(o) {
   const timeoutMs = o.timeoutMs ?? 15_000;
@@ -235,9 +327,14 @@ function createMllpClient(o) {
     if (socket && !socket.destroyed) return Promise.resolve(socket);
     return new Promise((resolve, reject) => {
       const s = o.tls ? tls.connect({ host: o.host, port: o.port, ...o.tls }) : net.connect({ host: o.host, port: o.port });
+      // With TLS, a failure once TCP is up is the handshake's (or the certificate check's).
+      let tcpUp = false;
+      s.once('connect', () => {
+        tcpUp = true;
+      });
       const fail = (/** @type {Error} */ e) => {
         s.destroy();
-        reject(coded('EHR_UNREACHABLE', `cannot connect to the EHR MLLP endpoint (${/** @type {any} */ (e)?.code ?? 'error'})`));
+        reject(o.tls && tcpUp ? tlsError(e) : coded('EHR_UNREACHABLE', `cannot connect to the EHR MLLP endpoint (${/** @type {any} */ (e)?.code ?? 'error'})`));
       };
       s.once('error', fail);
       s.once(o.tls ? 'secureConnect' : 'connect', () => {
@@ -255,16 +352,19 @@ function createMllpClient(o) {
             w(frame);
           }
         });
-        const gone = () => {
+        /** @param {Error | null} err */
+        const gone = (err) => {
           if (socket === s) socket = null;
           if (waiting) {
             const w = waiting;
             waiting = null;
-            w(null, coded('EHR_CONNECTION_CLOSED', 'the EHR closed the MLLP connection before answering'));
+            w(null, err ?? coded('EHR_CONNECTION_CLOSED', 'the EHR closed the MLLP connection before answering'));
           }
         };
-        s.on('error', gone);
-        s.on('close', gone);
+        // TLS 1.3: the server checks our certificate after our handshake is done; its refusal is an
+        // alert on the open connection, while we wait for the ACK.
+        s.on('error', (e) => gone(o.tls && isTlsAlert(e) ? tlsError(e) : null));
+        s.on('close', () => gone(null));
         socket = s;
         resolve(s);
       });
@@ -304,4 +404,4 @@ function createMllpClient(o) {
   };
 }
 
-module.exports = { createMllpServer, createMllpClient, tlsOptions };
+module.exports = { createMllpServer, createMllpClient, tlsOptions, ehrTlsOptions };

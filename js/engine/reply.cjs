@@ -12,6 +12,13 @@ const { backoffMs, coded, hashRef } = require('./util.cjs');
 const REPLY_KIND = 'ehr.reply';
 /** HL7 table 0357 codes that no resend can fix. */
 const PERMANENT = new Set(['100', '101', '102', '103', '104', '105', '200', '201', '202', '203', '204', '205']);
+/**
+ * EHR calls that got no answer to judge (codes of mllp.cjs's client and of the Functions reply
+ * adapter): each is retried with the same backoff, bounded by maxAttempts; the dead letter
+ * (RETRIES_EXHAUSTED) keeps it as `lastCode`, with its detail (EHR_TLS_ERROR: `tlsCode`, the OpenSSL
+ * code). This table is where that is decided, for MLLP and FHIR alike.
+ */
+const NO_ANSWER_RETRY = new Set(['EHR_UNREACHABLE', 'EHR_TLS_ERROR', 'EHR_TIMEOUT', 'EHR_CONNECTION_CLOSED']);
 const REPLY_KEYS = ['flow_sid', 'event_type', 'appointment_id', 'provider_id', 'patient_id'];
 /** Identical reply bodies inside this window are one reply (Studio never retries; this stops replays). */
 const DEDUPE_WINDOW_MS = 10 * 60_000;
@@ -140,7 +147,11 @@ function createReplyHandler(o) {
     try {
       ack = await o.mllp.send(message);
     } catch (e) {
-      return retry(/** @type {any} */ (e)?.code ?? 'EHR_UNREACHABLE', job);
+      const err = /** @type {any} */ (e);
+      const code = typeof err?.code === 'string' ? err.code : 'EHR_UNREACHABLE';
+      // Not in the table (not an EHR transport failure, e.g. the core refusing to frame): retried
+      // under its own code all the same, bounded by maxAttempts.
+      return retry(code, job, NO_ANSWER_RETRY.has(code) && typeof err.tlsCode === 'string' ? { tlsCode: err.tlsCode } : undefined);
     }
     let outcome;
     try {
@@ -189,7 +200,7 @@ function createReplyHandler(o) {
     const result = { ...(ehr.httpStatus ? { httpStatus: ehr.httpStatus } : {}), ...(ehr.code ? { ackCode: ehr.code } : {}) };
     if (body.ok && body.action === 'none') return { status: 'done', code: 'EHR_NOTHING_TO_DO', result: { reason: body.reason } };
     if (body.ok) return { status: 'done', code: 'EHR_ACCEPTED', result };
-    if (body.code === 'EHR_TIMEOUT' || body.code === 'EHR_UNREACHABLE') return retry(body.code, job);
+    if (NO_ANSWER_RETRY.has(body.code)) return retry(body.code, job);
     if (ehr.retryable || body.code === 'EHR_ACK_MISMATCH') return retry(body.code ?? 'EHR_ERROR', job, result);
     return { status: 'dead', code: body.code ?? 'EHR_REJECTED', result };
   }

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { after, before } from 'node:test';
 import { ROOT, consumer } from './helpers.mjs';
 import { ACCOUNT_SID, AUTH_TOKEN, FLOW_SID, FROM } from './twilio-fakes.mjs';
@@ -321,15 +322,23 @@ export function msa(ack) {
 /**
  * A fake EHR MLLP endpoint: answers each SRM with an ACK from `api.buildAck` (MSA-2 = its MSH-10),
  * or the next scripted behaviour: 'AE' / 'AR' (ERR 207), 'AE:204' (ERR 204, unknown key),
- * 'silent' (no answer), 'close' (drop the connection).
- * @param {any} api
+ * 'silent' (no answer), 'close' (drop the connection). With `tls` (node:tls server options) it is
+ * MLLP over TLS: `tlsErrors` collects the codes of failed handshakes, `clients` the CN of each
+ * client certificate presented (null: none).
+ * @param {any} api @param {{ tls?: import('node:tls').TlsOptions }} [o]
  */
-export async function startFakeEhr(api) {
+export async function startFakeEhr(api, o = {}) {
   /** @type {string[]} */
   const received = [];
   /** @type {('AE' | 'AR' | 'AE:204' | 'silent' | 'close')[]} */
   const script = [];
-  const server = net.createServer((socket) => {
+  /** @type {string[]} */
+  const tlsErrors = [];
+  /** @type {(string | null)[]} */
+  const clients = [];
+  /** @param {import('node:net').Socket} socket */
+  const onConnection = (socket) => {
+    if (socket instanceof tls.TLSSocket) clients.push(String(socket.getPeerCertificate()?.subject?.CN ?? '') || null);
     let buf = Buffer.alloc(0);
     socket.on('error', () => {});
     socket.on('data', (d) => {
@@ -350,12 +359,16 @@ export async function startFakeEhr(api) {
         socket.write(api.mllpFrame(ack));
       }
     });
-  });
+  };
+  const server = o.tls ? tls.createServer(o.tls, onConnection) : net.createServer(onConnection);
+  server.on('tlsClientError', (e) => tlsErrors.push(String(/** @type {any} */ (e)?.code ?? 'unknown')));
   await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
   return {
     port: /** @type {import('node:net').AddressInfo} */ (server.address()).port,
     received,
     script,
+    tlsErrors,
+    clients,
     close: () => new Promise((r) => server.close(() => r(undefined))),
   };
 }

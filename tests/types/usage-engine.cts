@@ -1,7 +1,7 @@
 // ehr-studio-bridge/engine as a TypeScript host sees it (CommonJS, node16 / nodenext), without any
 // Node or DOM lib types: the declarations are self-contained.
 import engineApi = require('ehr-studio-bridge/engine');
-import type { AcceptResult, Engine, EngineOptions, Handler, Job, Outcome, ReminderRow, Status, Store } from 'ehr-studio-bridge/engine';
+import type { AcceptResult, EhrTlsOptions, Engine, EngineOptions, Handler, Job, Outcome, ReminderRow, ReplyOptions, Status, Store } from 'ehr-studio-bridge/engine';
 
 const options: EngineOptions = {
   profile: { studio: { flowSid: 'FW00000000000000000000000000000000', from: '+15035550100' } },
@@ -54,9 +54,22 @@ const opened: Promise<Store> = engineApi.openStore('postgres://bridge@db/bridge'
 const onNodeHl7Server = engineApi.nodeHl7ServerHandler({ accept: async () => ({ ack: null, ackCode: 'AA', outcome: 'skipped', code: null, messageId: 1, jobId: null, idempotencyKey: null }) });
 const kinds: string[] = [engineApi.STUDIO_KIND, engineApi.REPLY_KIND, engineApi.REMIND_KIND];
 
+// MLLP over TLS to the EHR: the default trust store, or PEM files (paths) / bytes, mutual TLS.
+const ehrTlsFiles: EhrTlsOptions = { ca: '/etc/ehr/ehr-ca.pem', cert: '/etc/ehr/client.pem', key: '/etc/ehr/client.key', servername: 'ehr.example.org' };
+const ehrTlsBytes: EhrTlsOptions = { ca: new Uint8Array([0x2d]), rejectUnauthorized: true };
+const viaTls: ReplyOptions[] = [
+  { target: 'hl7', ehrMllp: { host: 'ehr.example.org', port: 6661, tls: true } },
+  { target: 'hl7', ehrMllp: { host: '10.0.0.7', port: 6661, tls: ehrTlsFiles } },
+  { ehrMllp: { host: '10.0.0.7', port: 6661, tls: ehrTlsBytes }, maxAttempts: 5 },
+];
+// @ts-expect-error: raw node:tls options are not accepted (ca, cert, key, servername, rejectUnauthorized)
+const badTls: EhrTlsOptions = { minVersion: 'TLSv1.3' };
+// @ts-expect-error: servername is a name, not a flag
+const badServername: EhrTlsOptions = { servername: true };
+
 // @ts-expect-error: onConflict is "wait" | "end-stale"
 const bad: EngineOptions = { ...options, delivery: { onConflict: 'end' } };
 // @ts-expect-error: reminders is options or false
 const badReminders: EngineOptions = { ...options, reminders: true };
 
-export = { main, opened, onNodeHl7Server, kinds, bad, badReminders };
+export = { main, opened, onNodeHl7Server, kinds, bad, badReminders, viaTls, badTls, badServername };
