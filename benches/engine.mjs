@@ -12,7 +12,7 @@
 // waits for its ACK, then sends the next. Messages are the perf SIU (1,958 bytes) with a unique
 // MSH-10 and appointment id each, so every one is a new job. One warm-up of 1,000 messages, then
 // one timed run (run it again for another sample; treat differences under ~15% as noise).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -39,10 +39,12 @@ if (!fs.existsSync(CLI)) {
 }
 const SMALL = fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'perf', 'siu_s12_small.hl7'), 'utf8');
 const CONTROL = /^MSH(\|[^|\r]*){8}\|([^|\r]*)/.exec(SMALL)?.[2];
-const APPOINTMENT = /\rSCH\|([^|^\r]*)/.exec(SMALL)?.[1];
-if (!CONTROL || !APPOINTMENT) throw new Error('perf message: MSH-10 / SCH-1 not found');
-/** @param {number} i */
-const message = (i) => SMALL.replace(`|${CONTROL}|`, `|B${i}|`).replace(`SCH|${APPOINTMENT}`, `SCH|B${i}`);
+const SCH_IDS = /\rSCH\|([^|^\r]*)[^|\r]*\|([^|^\r]*)/.exec(SMALL);
+if (!CONTROL || !SCH_IDS?.[1] || !SCH_IDS[2]) throw new Error('perf message: MSH-10 / SCH-1 / SCH-2 not found');
+const [, PLACER, FILLER] = SCH_IDS;
+/** A new message and a new appointment (placer SCH-1 and filler SCH-2: the filler id is the
+ * appointment_id, so both change), i.e. a new job each time, never a duplicate. @param {number} i */
+const message = (i) => SMALL.replace(`|${CONTROL}|`, `|B${i}|`).replace(`SCH|${PLACER}`, `SCH|B${i}`).replace(`|${FILLER}^`, `|F${i}^`);
 
 async function freePort() {
   const s = net.createServer();
@@ -145,8 +147,16 @@ try {
       `(${CONNECTIONS} connections, ${MESSAGES} messages, ${result.store}, Node ${result.node}, load ${result.loadAverage.join(' ')})`,
   );
   console.log(JSON.stringify(result));
-} finally {
+  // Every message must have been a new job (a duplicate is a cheaper path: it would flatter the figures).
   engine.kill('SIGTERM');
   await new Promise((r) => engine.on('exit', r));
+  const status = JSON.parse(execFileSync(process.execPath, [CLI, 'status', '--store', STORE, '--json'], { encoding: 'utf8', env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), NODE_NO_WARNINGS: '1' } }));
+  const queued = status.jobs?.['studio.execution']?.queued;
+  if (queued !== 1000 + MESSAGES) throw new Error(`expected ${1000 + MESSAGES} new jobs (warm-up + run), the store has ${queued}: the messages were not all new`);
+} finally {
+  if (engine.exitCode === null && engine.signalCode === null) {
+    engine.kill('SIGTERM');
+    await new Promise((r) => engine.on('exit', r));
+  }
   fs.rmSync(tmp, { recursive: true, force: true });
 }

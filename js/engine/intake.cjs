@@ -3,8 +3,9 @@
 // outcome and (for an event) its Studio job are COMMITTED → only then the ACK is built (buildAck).
 //
 // Messages arriving together (many connections) share one transaction ("group commit"): a batch is
-// flushed on the next turn of the event loop, one transaction at a time, so ACK order follows
-// arrival order and one fsync covers the whole batch.
+// flushed on the next turn of the event loop, so one fsync covers the whole batch. On SQLite one
+// transaction is in flight at a time (ACK order follows arrival order); on Postgres a few (ACK order
+// follows arrival order per connection, which is the order MLLP defines).
 'use strict';
 
 const { coded, hashRef } = require('./util.cjs');
@@ -92,7 +93,7 @@ const NO_MSH = 'MSH|^~\\&|||||||ACK||P|2.5\r';
  * @param {{
  *   api: any, mapper: any, store: import('./store.cjs').Store, logger: import('./util.cjs').Logger,
  *   metrics: import('./metrics.cjs').Metrics, ackApplication?: string, ackFacility?: string,
- *   onQueued?: () => void, maxBatch?: number, now?: () => number,
+ *   onQueued?: () => void, maxBatch?: number, maxInFlight?: number, now?: () => number,
  *   planner?: ReturnType<typeof import('./remind.cjs').reminderPlanner>,
  * }} o
  *   `planner`: the profile's reminders are planned in the message's transaction (remind.cjs);
@@ -103,9 +104,14 @@ function createIntake(o) {
   const flowSid = mapper.profile.studio?.flowSid;
   if (!flowSid) throw coded('ENGINE_NO_STUDIO', 'the profile needs a studio section (flowSid, from)');
   const maxBatch = o.maxBatch ?? 512;
+  // SQLite: one transaction at a time (its writes are serial anyway; one fsync per batch). Postgres:
+  // a few in flight on the pool, so the engine and the server work in parallel instead of waiting
+  // on each other's round trips. Safe for order: a connection's next frame is accepted only after
+  // its previous one committed (mllp.cjs), and messages not yet ACKed have no order between them.
+  const maxInFlight = o.maxInFlight ?? (store.multiReplica ? 4 : 1);
   /** @type {{ item: import('./store.cjs').IngestItem, done: (r: import('./store.cjs').IngestResult | null, err?: unknown) => void }[]} */
   let pending = [];
-  let flushing = false;
+  let inFlight = 0;
   let scheduled = false;
 
   /**
@@ -135,15 +141,15 @@ function createIntake(o) {
   }
 
   function schedule() {
-    if (scheduled || flushing) return;
+    if (scheduled || inFlight >= maxInFlight) return;
     scheduled = true;
     setImmediate(flush);
   }
 
   async function flush() {
     scheduled = false;
-    if (flushing || pending.length === 0) return;
-    flushing = true;
+    if (inFlight >= maxInFlight || pending.length === 0) return;
+    inFlight += 1;
     const batch = pending.slice(0, maxBatch);
     pending = pending.slice(batch.length);
     const t0 = performance.now();
@@ -155,7 +161,7 @@ function createIntake(o) {
       logger.error('STORE_COMMIT_FAILED', { messages: batch.length, error: /** @type {any} */ (e)?.code ?? 'unknown' });
       batch.forEach((b) => b.done(null, e));
     } finally {
-      flushing = false;
+      inFlight -= 1;
       if (pending.length) schedule();
     }
   }
@@ -265,7 +271,7 @@ function createIntake(o) {
 
   /** Wait for the pending batch to be committed (graceful stop). */
   async function drain() {
-    while (pending.length || flushing || scheduled) await new Promise((r) => setTimeout(r, 5));
+    while (pending.length || inFlight > 0 || scheduled) await new Promise((r) => setTimeout(r, 5));
   }
 
   return { accept, rejectOversized, drain };

@@ -144,8 +144,9 @@ test(`${node} Postgres: an intake-only replica's message is delivered by an idle
     await new Promise((r) => setTimeout(r, 500));
     for (let i = 0; i < 3; i++) assert.equal((await intakeOnly.accept(siu({ patient: 500 + i, appointment: 500 + i, seq: i }))).outcome, 'queued');
     await until(() => studio.executions.length === 3, 20_000, 'B to deliver the three executions');
-    const k = (await deliverer.status()).jobs['studio.execution'];
-    assert.equal(k.sent, 3);
+    // Studio answered before B recorded the outcome: wait for the commits, then check exactly 3.
+    await until(async () => (await deliverer.status()).jobs['studio.execution']?.sent === 3, 20_000, 'B to record three sent jobs');
+    assert.equal(studio.executions.length, 3);
   } finally {
     await intakeOnly.stop({ graceMs: 1000 });
     await deliverer.stop({ graceMs: 1000 });
