@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { ROOT } from './helpers.mjs';
-import { ACCOUNT_SID, AUTH_TOKEN, FLOW_SID, FROM, SAMPLE_PROFILE, drivers, engineModules, mllpConnect, msa, siu, startFakeStudio, until } from './engine-fakes.mjs';
+import { ACCOUNT_SID, AUTH_TOKEN, FLOW_SID, FROM, SAMPLE_PROFILE, drivers, engineModules, mllpConnect, msa, siu, spawnServe, startFakeStudio, until } from './engine-fakes.mjs';
 
 const node = `Node ${process.versions.node}`;
 const { engine: E, dir: consumerDir } = engineModules();
@@ -292,25 +292,14 @@ test(`${node}: serve stops gracefully on SIGTERM: no new connections, in-flight 
   const file = path.join(tmp, 'serve.db');
   const profile = path.join(tmp, 'serve-profile.json');
   fs.writeFileSync(profile, JSON.stringify({ ...SAMPLE_PROFILE, studio: { flowSid: FLOW_SID, from: FROM, baseUrl: studio.baseUrl } }));
-  const child = spawn(
-    process.execPath,
-    [path.join(consumerDir, 'node_modules', 'ehr-studio-bridge', 'dist', 'cli.cjs'), 'serve', '--profile', profile, '--store', file, '--mllp-port', '0', '--http-port', '0', '--host', '127.0.0.1', '--poll-ms', '20'],
-    { env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), NODE_NO_WARNINGS: '1', TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] },
+  const serve = spawnServe(
+    path.join(consumerDir, 'node_modules', 'ehr-studio-bridge', 'dist', 'cli.cjs'),
+    ['--profile', profile, '--store', file, '--mllp-port', '0', '--http-port', '0', '--host', '127.0.0.1', '--poll-ms', '20'],
+    { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), NODE_NO_WARNINGS: '1', TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN },
   );
-  /** @type {any[]} */
-  const lines = [];
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  let partial = '';
-  child.stdout.on('data', (d) => {
-    partial += d;
-    const parts = partial.split('\n');
-    partial = parts.pop() ?? '';
-    for (const p of parts) lines.push(JSON.parse(p));
-  });
-  const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const { child, lines, exited } = serve;
   try {
-    const started = await until(() => lines.find((l) => l.event === 'ENGINE_STARTED'), 20_000, `serve to start (${stderr})`);
+    const started = await serve.started;
     const health = await fetch(`http://127.0.0.1:${started.httpPort}/healthz`);
     assert.equal(health.status, 200);
     const c = await mllpConnect(started.mllpPort);
@@ -318,7 +307,7 @@ test(`${node}: serve stops gracefully on SIGTERM: no new connections, in-flight 
     await until(() => studio.counts.create >= 1, 10_000, 'a delivery in flight');
     child.kill('SIGTERM');
     const res = /** @type {any} */ (await exited);
-    assert.deepEqual(res, { code: 0, signal: null }, stderr);
+    assert.deepEqual(res, { code: 0, signal: null }, serve.stderr);
     assert.ok(lines.some((l) => l.event === 'ENGINE_STOPPED'));
     assert.equal(studio.counts.created, 3, 'in-flight and queued deliveries finished before exit');
     await assert.rejects(mllpConnect(started.mllpPort), 'the port is closed');

@@ -2,6 +2,7 @@
 // Test doubles for the engine tests: a fake Twilio Studio v2 Executions API (create, list, fetch,
 // context, end) that enforces one active execution per To/From like Studio does, a fake EHR MLLP
 // endpoint answering SRM with scripted ACKs, synthetic SIU messages, and small MLLP helpers.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -382,4 +383,37 @@ export async function until(fn, timeoutMs = 20_000, what = 'condition') {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Start `<cli> serve …` in a child process whose JSON log lines (stdout) are collected as objects.
+ * `started` resolves with the ENGINE_STARTED line (its bound ports); `exited` with the exit.
+ * @param {string} cli @param {string[]} args @param {NodeJS.ProcessEnv} env
+ */
+export function spawnServe(cli, args, env) {
+  const child = spawn(process.execPath, [cli, 'serve', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** @type {any[]} */
+  const lines = [];
+  let stderr = '';
+  let partial = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => {
+    partial += d;
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    for (const p of parts) lines.push(JSON.parse(p));
+  });
+  /** @type {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} */
+  const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  return {
+    child,
+    lines,
+    exited,
+    get stderr() {
+      return stderr;
+    },
+    started: until(() => lines.find((l) => l.event === 'ENGINE_STARTED'), 20_000, 'serve to start').catch((e) => {
+      throw new Error(`${e.message} (${stderr})`);
+    }),
+  };
 }

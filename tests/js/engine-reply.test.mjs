@@ -7,7 +7,7 @@
 // fake EHR's certificate, our client certificate): trusted, untrusted, wrong name, mutual TLS,
 // startup errors, and `serve --ehr-tls…` end to end.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from './helpers.mjs';
-import { ACCOUNT_SID, AUTH_TOKEN, FLOW_SID, FROM, SAMPLE_PROFILE, drivers, engineModules, startFakeEhr, fakeStudioForFile, until } from './engine-fakes.mjs';
+import { ACCOUNT_SID, AUTH_TOKEN, FLOW_SID, FROM, SAMPLE_PROFILE, drivers, engineModules, spawnServe, startFakeEhr, fakeStudioForFile, until } from './engine-fakes.mjs';
 
 const node = `Node ${process.versions.node}`;
 const { engine: E, api, dir: consumerDir } = engineModules();
@@ -385,37 +385,26 @@ test(`${node}: serve --ehr-tls…: startup errors by code (exit 1; a bad EHR_BRI
 
   const ehr = await startFakeEhr(api, { tls: EHR_MTLS });
   const store = path.join(tmp, 'cli-tls.db');
-  const child = spawn(
-    process.execPath,
-    [CLI, 'serve', '--profile', profile, '--store', store, '--mllp-port', 'off', '--http-port', '0', '--host', '127.0.0.1', '--public-url', PUBLIC_URL, '--no-delivery', '--poll-ms', '20',
+  const serve = spawnServe(
+    CLI,
+    ['--profile', profile, '--store', store, '--mllp-port', 'off', '--http-port', '0', '--host', '127.0.0.1', '--public-url', PUBLIC_URL, '--no-delivery', '--poll-ms', '20',
       '--ehr-mllp', `127.0.0.1:${ehr.port}`, '--ehr-tls-cert', CLIENT_CERT, '--ehr-tls-key', CLIENT_KEY, '--ehr-tls-servername', 'localhost'],
-    { env: cliEnv({ EHR_BRIDGE_EHR_TLS_CA: CA }), stdio: ['ignore', 'pipe', 'pipe'] },
+    cliEnv({ EHR_BRIDGE_EHR_TLS_CA: CA }),
   );
-  /** @type {any[]} */
-  const lines = [];
-  let stderr = '';
-  let partial = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdout.on('data', (d) => {
-    partial += d;
-    const parts = partial.split('\n');
-    partial = parts.pop() ?? '';
-    for (const p of parts) lines.push(JSON.parse(p));
-  });
-  const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const { child, lines, exited } = serve;
   try {
-    const started = await until(() => lines.find((l) => l.event === 'ENGINE_STARTED'), 20_000, `serve to start (${stderr})`);
+    const started = await serve.started;
     const body = widgetBody('Cancel');
     const s = signed(body);
     const r = await fetch(`http://127.0.0.1:${started.httpPort}${s.path}`, { method: 'POST', headers: s.headers, body });
     assert.equal(r.status, 200);
-    const done = await until(() => lines.find((l) => l.event === 'JOB_DONE' && l.kind === 'ehr.reply'), 10_000, `the reply over mutual TLS (${stderr})`);
+    const done = await until(() => lines.find((l) => l.event === 'JOB_DONE' && l.kind === 'ehr.reply'), 10_000, `the reply over mutual TLS (${serve.stderr})`);
     assert.equal(done.code, 'EHR_ACCEPTED');
     assert.deepEqual(ehr.clients, ['ehr-bridge-test-client']);
     assert.equal(ehr.received.length, 1);
     assert.match(ehr.received[0].split('\r')[0], /\|SRM\^S04\^SRM_S01\|/);
     child.kill('SIGTERM');
-    assert.deepEqual(await exited, { code: 0, signal: null }, stderr);
+    assert.deepEqual(await exited, { code: 0, signal: null }, serve.stderr);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     await ehr.close();
