@@ -55,6 +55,9 @@ function parse(args) {
   return o;
 }
 
+/** The environment variable of an option: `ehr-tls-ca` → `EHR_BRIDGE_EHR_TLS_CA`. @param {string} name */
+const envName = (name) => `EHR_BRIDGE_${name.toUpperCase().replace(/-/g, '_')}`;
+
 /**
  * An option from the command line, else the environment (EHR_BRIDGE_NAME), else the default.
  * @param {Record<string, any>} o @param {string} name @param {string} [dflt]
@@ -63,7 +66,7 @@ function opt(o, name, dflt) {
   const v = o[name];
   if (Array.isArray(v)) return v[v.length - 1];
   if (typeof v === 'string') return v;
-  const env = process.env[`EHR_BRIDGE_${name.toUpperCase().replace(/-/g, '_')}`];
+  const env = process.env[envName(name)];
   return env !== undefined && env !== '' ? env : dflt;
 }
 
@@ -74,10 +77,10 @@ function opt(o, name, dflt) {
  */
 function flag(o, name) {
   if (o[name] === true) return true;
-  const env = process.env[`EHR_BRIDGE_${name.toUpperCase().replace(/-/g, '_')}`];
+  const env = process.env[envName(name)];
   if (env === undefined || env === '' || /^(0|false|no|off)$/i.test(env)) return false;
   if (/^(1|true|yes|on)$/i.test(env)) return true;
-  throw new UsageError(`EHR_BRIDGE_${name.toUpperCase().replace(/-/g, '_')} must be true or false`);
+  throw new UsageError(`${envName(name)} must be true or false`);
 }
 
 /** @param {string | undefined} v @param {string} name */

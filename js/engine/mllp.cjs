@@ -114,8 +114,10 @@ const isTlsAlert = (e) => {
 };
 
 /** @param {unknown} e */
-const tlsError = (e) =>
-  Object.assign(coded('EHR_TLS_ERROR', `TLS with the EHR MLLP endpoint failed (${tlsCode(e)})`), { tlsCode: tlsCode(e) });
+const tlsError = (e) => {
+  const c = tlsCode(e);
+  return Object.assign(coded('EHR_TLS_ERROR', `TLS with the EHR MLLP endpoint failed (${c})`), { tlsCode: c });
+};
 
 /**
  * The MLLP listener. Each connection's frames are processed (and ACKed) in order; connections are

@@ -16,7 +16,8 @@ const PERMANENT = new Set(['100', '101', '102', '103', '104', '105', '200', '201
  * EHR calls that got no answer to judge (codes of mllp.cjs's client and of the Functions reply
  * adapter): each is retried with the same backoff, bounded by maxAttempts; the dead letter
  * (RETRIES_EXHAUSTED) keeps it as `lastCode`, with its detail (EHR_TLS_ERROR: `tlsCode`, the OpenSSL
- * code). This table is where that is decided, for MLLP and FHIR alike.
+ * code). The FHIR path's answers are judged by this table; every failure of the MLLP client is
+ * retried (it has no other outcome), carrying `tlsCode` when it has one.
  */
 const NO_ANSWER_RETRY = new Set(['EHR_UNREACHABLE', 'EHR_TLS_ERROR', 'EHR_TIMEOUT', 'EHR_CONNECTION_CLOSED']);
 const REPLY_KEYS = ['flow_sid', 'event_type', 'appointment_id', 'provider_id', 'patient_id'];
@@ -151,7 +152,7 @@ function createReplyHandler(o) {
       const code = typeof err?.code === 'string' ? err.code : 'EHR_UNREACHABLE';
       // Not in the table (not an EHR transport failure, e.g. the core refusing to frame): retried
       // under its own code all the same, bounded by maxAttempts.
-      return retry(code, job, NO_ANSWER_RETRY.has(code) && typeof err.tlsCode === 'string' ? { tlsCode: err.tlsCode } : undefined);
+      return retry(code, job, typeof err?.tlsCode === 'string' ? { tlsCode: err.tlsCode } : undefined);
     }
     let outcome;
     try {

@@ -144,8 +144,6 @@ async function openPostgres(url, o) {
   const listeners = new Set();
   /** @type {{ client: any, timer: NodeJS.Timeout | null, delay: number, closed: boolean }} */
   const listen = { client: null, timer: null, delay: LISTEN_RETRY_MS[0], closed: false };
-  /** Clients we ended on purpose: their 'end' is not a failure. @type {WeakSet<object>} */
-  const ended = new WeakSet();
   const notifyAll = () => {
     for (const fn of listeners) fn();
   };
@@ -155,11 +153,10 @@ async function openPostgres(url, o) {
     if (listen.client || listen.timer || listen.closed || listeners.size === 0) return;
     const client = new pg.Client({ connectionString: url });
     listen.client = client;
-    let failed = false;
+    // Once per client, and not for one we ended on purpose (stopListening: no longer current).
     const retry = () => {
-      if (failed || ended.has(client)) return;
-      failed = true;
-      if (listen.client === client) listen.client = null;
+      if (listen.client !== client) return;
+      listen.client = null;
       client.end().catch(() => {});
       if (listen.closed || listeners.size === 0) return;
       listen.timer = setTimeout(() => {
@@ -178,6 +175,7 @@ async function openPostgres(url, o) {
       .connect()
       .then(() => client.query(`LISTEN ${CHANNEL}`))
       .then(() => {
+        if (listen.client !== client) return;
         listen.delay = LISTEN_RETRY_MS[0];
         notifyAll();
       })
@@ -188,9 +186,7 @@ async function openPostgres(url, o) {
     listen.timer = null;
     const c = listen.client;
     listen.client = null;
-    if (!c) return Promise.resolve();
-    ended.add(c);
-    return c.end().catch(() => {});
+    return c ? c.end().catch(() => {}) : Promise.resolve();
   }
 
   return {
